@@ -1,0 +1,48 @@
+# papertrend task file. The two commands README gives: `make run` and `make test`.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/postgres
+LOAD ?=
+
+.PHONY: run test lint typecheck test-sqlite test-postgres bench clean
+
+$(BIN)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $@
+
+## Run the site on SQLite (var/papertrend.sqlite3) at http://127.0.0.1:8000/.
+## LOAD="path ..." ingests those files first.
+run: $(BIN)/.installed
+	$(BIN)/papertrend serve $(foreach p,$(LOAD),--load $(p))
+
+## Lint, type-check, then the whole suite on SQLite and on PostgreSQL.
+test: $(BIN)/.installed lint typecheck test-sqlite test-postgres
+
+lint: $(BIN)/.installed
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: $(BIN)/.installed
+	$(BIN)/mypy papertrend
+
+test-sqlite: $(BIN)/.installed
+	$(BIN)/pytest -q -p no:cacheprovider
+
+test-postgres: $(BIN)/.installed
+	@if $(BIN)/python -c "import psycopg,sys; psycopg.connect('$(POSTGRES_URL)', connect_timeout=3).close()" 2>/dev/null; then \
+		DATABASE_URL=$(POSTGRES_URL) $(BIN)/pytest -q -p no:cacheprovider; \
+	elif [ -n "$$REQUIRE_POSTGRES" ]; then \
+		echo "PostgreSQL is not reachable at $(POSTGRES_URL) and REQUIRE_POSTGRES is set"; exit 1; \
+	else \
+		echo "SKIPPED the PostgreSQL run: no server at $(POSTGRES_URL) (set POSTGRES_URL=...)"; \
+	fi
+
+## Benchmarks (not tests): see docs/benchmarks.md.
+bench: $(BIN)/.installed
+	$(BIN)/python bench/ingest_bench.py
+
+clean:
+	rm -rf $(VENV) build *.egg-info

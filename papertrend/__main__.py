@@ -1,0 +1,3 @@
+from papertrend.manage import main
+
+main()

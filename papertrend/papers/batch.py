@@ -1,0 +1,252 @@
+"""One ingest batch: load the papers a batch touches, merge records, write the changes.
+
+Used only by ``papers.ingest``; split out to keep each module to one job.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from django.db.models import Q
+from django.utils import timezone
+
+from papertrend.coderepos.linking import link_repositories
+from papertrend.papers.merge import TEXT_FIELDS, PaperState, VersionState, merge_record
+from papertrend.papers.models import Paper, PaperCategory, PaperSource, Version
+from papertrend.papers.records import PaperRecord
+from papertrend.papers.text import title_key
+from papertrend.search.models import enqueue
+
+Outcome = Literal["new", "updated", "unchanged"]
+
+# Paper columns the merge may change, written back with bulk_update.
+STORED_FIELDS = (
+    *TEXT_FIELDS,
+    "authors",
+    "categories",
+    "primary_category",
+    "latest_version",
+    "published",
+    "updated",
+    "announced",
+    "withdrawn",
+)
+
+
+@dataclass
+class Entry:
+    """A paper being merged: the stored row (None when new) and its in-memory state."""
+
+    key: str
+    arxiv_id: str | None
+    state: PaperState
+    paper: Paper | None = None
+    dirty: bool = False
+    counted: bool = False
+    old_keys: list[str] = field(default_factory=list)
+    absorbed: list[Entry] = field(default_factory=list)
+    sources: set[tuple[str, str]] = field(default_factory=set)
+    stored_sources: set[tuple[str, str]] = field(default_factory=set)
+    stored_versions: dict[int, VersionState] = field(default_factory=dict)
+    categories_before: list[str] = field(default_factory=list)
+
+
+def _state_from_paper(paper: Paper, versions: list[Version]) -> PaperState:
+    fields: dict[str, Any] = {name: getattr(paper, name) for name in STORED_FIELDS}
+    return PaperState(
+        fields=fields, versions={v.number: VersionState(v.submitted, v.size) for v in versions}
+    )
+
+
+class BatchWriter:
+    """Merges a batch of records into the papers they name, then writes with bulk queries."""
+
+    def __init__(self, records: list[PaperRecord]) -> None:
+        self._title_keys = {id(r): title_key(r.title) for r in records}
+        arxiv_ids = {r.arxiv_id for r in records if r.arxiv_id}
+        keys = set(self._title_keys.values())
+        papers = list(Paper.objects.filter(Q(arxiv_id__in=arxiv_ids) | Q(title_key__in=keys)))
+        versions: dict[int, list[Version]] = {}
+        for version in Version.objects.filter(paper__in=papers):
+            versions.setdefault(version.paper_id, []).append(version)
+        sources: dict[int, set[tuple[str, str]]] = {}
+        for paper_id, fmt, origin in PaperSource.objects.filter(paper__in=papers).values_list(
+            "paper_id", "source_format", "origin"
+        ):
+            sources.setdefault(paper_id, set()).add((fmt, origin))
+        self.entries: list[Entry] = []
+        self.by_arxiv: dict[str, Entry] = {}
+        self.by_title_only: dict[str, Entry] = {}
+        self.by_title_arxiv: dict[str, Entry] = {}
+        self._regrouped = False
+        for paper in papers:
+            entry = Entry(
+                key=paper.key,
+                arxiv_id=paper.arxiv_id,
+                state=_state_from_paper(paper, versions.get(paper.pk, [])),
+                paper=paper,
+                stored_sources=sources.get(paper.pk, set()),
+                stored_versions={
+                    v.number: VersionState(v.submitted, v.size) for v in versions.get(paper.pk, [])
+                },
+                categories_before=list(paper.categories),
+            )
+            self._register(entry, paper.title_key)
+
+    def _register(self, entry: Entry, tkey: str) -> None:
+        self.entries.append(entry)
+        if entry.arxiv_id:
+            self.by_arxiv[entry.arxiv_id] = entry
+            self.by_title_arxiv.setdefault(tkey, entry)
+        else:
+            self.by_title_only.setdefault(tkey, entry)
+
+    def _target(self, record: PaperRecord) -> Entry:
+        tkey = self._title_keys[id(record)]
+        aid = record.arxiv_id
+        if aid:
+            entry = self.by_arxiv.get(aid)
+            title_only = self.by_title_only.pop(tkey, None)
+            if entry is None and title_only is not None:
+                # A paper first seen without its id (trending page) now has one.
+                title_only.old_keys.append(title_only.key)
+                title_only.key = title_only.arxiv_id = aid
+                title_only.dirty = self._regrouped = True
+                self.by_arxiv[aid] = title_only
+                self.by_title_arxiv.setdefault(tkey, title_only)
+                return title_only
+            if entry is not None and title_only is not None and title_only is not entry:
+                entry.absorbed.append(title_only)
+                entry.dirty = self._regrouped = True
+            if entry is None:
+                entry = Entry(key=aid, arxiv_id=aid, state=PaperState(fields={}))
+                self._register(entry, tkey)
+            return entry
+        entry = self.by_title_arxiv.get(tkey) or self.by_title_only.get(tkey)
+        if entry is None:
+            entry = Entry(key=tkey, arxiv_id=None, state=PaperState(fields={}))
+            self._register(entry, tkey)
+        return entry
+
+    def merge(self, record: PaperRecord) -> Outcome:
+        """Fold one record into its paper; say whether that made it new, updated or unchanged."""
+        from papertrend.papers.ingest import origin_of
+
+        self._regrouped = False
+        entry = self._target(record)
+        changed = merge_record(entry.state, record)
+        entry.dirty |= changed
+        entry.sources.add((record.source_format, origin_of(record)))
+        if entry.paper is None and not entry.counted:
+            entry.counted = True
+            return "new"
+        return "updated" if changed or self._regrouped else "unchanged"
+
+    def write(self) -> None:
+        """Write new and changed papers, versions, categories, sources and code links."""
+        now = timezone.now()
+        new = [e for e in self.entries if e.paper is None]
+        changed = [e for e in self.entries if e.paper is not None and e.dirty]
+        for entry in new:
+            entry.paper = Paper(key=entry.key, arxiv_id=entry.arxiv_id)
+            self._fill(entry.paper, entry)
+        Paper.objects.bulk_create([e.paper for e in new if e.paper is not None], batch_size=500)
+        for entry in changed:
+            assert entry.paper is not None
+            self._fill(entry.paper, entry)
+            entry.paper.modified_at = now
+        Paper.objects.bulk_update(
+            [e.paper for e in changed if e.paper is not None],
+            [*STORED_FIELDS, "key", "arxiv_id", "title_key", "modified_at"],
+            batch_size=500,
+        )
+        touched = new + changed
+        self._absorb(touched)
+        self._write_versions(touched)
+        self._write_categories(touched)
+        self._write_sources()
+        link_repositories(
+            [
+                (e.paper, e.state.fields.get("abstract", ""), e.state.fields.get("comments", ""), e.state.links)
+                for e in touched
+                if e.paper is not None
+            ]
+        )
+        keys = [e.key for e in touched]
+        keys += [k for e in touched for k in e.old_keys]
+        keys += [a.key for e in touched for a in e.absorbed]
+        enqueue(keys)
+
+    @staticmethod
+    def _fill(paper: Paper, entry: Entry) -> None:
+        fields = entry.state.fields
+        for name in STORED_FIELDS:
+            if name in fields and fields[name] is not None:
+                setattr(paper, name, fields[name])
+        paper.key = entry.key
+        paper.arxiv_id = entry.arxiv_id
+        paper.title_key = title_key(paper.title)
+
+    def _absorb(self, entries: list[Entry]) -> None:
+        """Move sources and code links of title-only duplicates onto the arXiv paper, then drop them."""
+        from papertrend.coderepos.models import PaperRepository
+
+        for entry in entries:
+            for other in entry.absorbed:
+                if other.paper is None or other.paper.pk is None:
+                    continue
+                entry.sources |= other.stored_sources | other.sources
+                links = PaperRepository.objects.filter(paper=other.paper)
+                PaperRepository.objects.bulk_create(
+                    [
+                        PaperRepository(paper=entry.paper, repository_id=link.repository_id, found_in=link.found_in)
+                        for link in links
+                    ],
+                    ignore_conflicts=True,
+                )
+                other.paper.delete()
+                other.paper = None
+
+    def _write_versions(self, entries: list[Entry]) -> None:
+        create, update = [], []
+        existing = {
+            (v.paper_id, v.number): v
+            for v in Version.objects.filter(paper__in=[e.paper for e in entries if e.paper])
+        }
+        for entry in entries:
+            assert entry.paper is not None
+            for number, state in entry.state.versions.items():
+                row = existing.get((entry.paper.pk, number))
+                if row is None:
+                    create.append(Version(paper=entry.paper, number=number, submitted=state.submitted, size=state.size))
+                elif (row.submitted, row.size) != (state.submitted, state.size):
+                    row.submitted, row.size = state.submitted, state.size
+                    update.append(row)
+        Version.objects.bulk_create(create, batch_size=1000)
+        Version.objects.bulk_update(update, ["submitted", "size"], batch_size=1000)
+
+    def _write_categories(self, entries: list[Entry]) -> None:
+        stale = [
+            e
+            for e in entries
+            if e.paper is not None and e.categories_before != e.state.fields.get("categories", [])
+        ]
+        if not stale:
+            return
+        PaperCategory.objects.filter(paper__in=[e.paper for e in stale]).delete()
+        rows = []
+        for entry in stale:
+            primary = entry.state.fields.get("primary_category", "")
+            for code in entry.state.fields.get("categories", []):
+                rows.append(PaperCategory(paper=entry.paper, category=code, is_primary=code == primary))
+        PaperCategory.objects.bulk_create(rows, batch_size=1000)
+
+    def _write_sources(self) -> None:
+        rows = [
+            PaperSource(paper=entry.paper, source_format=fmt, origin=origin)
+            for entry in self.entries
+            if entry.paper is not None and entry.paper.pk is not None
+            for fmt, origin in entry.sources - entry.stored_sources
+        ]
+        PaperSource.objects.bulk_create(rows, batch_size=1000, ignore_conflicts=True)

@@ -1,0 +1,86 @@
+"""``papertrend serve``: migrate, load files or fetch recent papers, then run the site."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from papertrend.env import env_list
+from papertrend.papers.models import Paper
+
+OFFLINE_HELP = """\
+The database is empty and arXiv could not be reached ({error}).
+The site starts anyway. To fill it, load files you have, for example:
+    papertrend ingest path/to/arxiv-metadata-oai-snapshot.json
+    make run LOAD="path/to/file-or-folder ..."      (or PAPERTREND_LOAD=path1,path2)
+or, once online:
+    papertrend harvest --set cs"""
+
+
+class Command(BaseCommand):
+    help = "Prepare the database (migrate, load, first fetch) and serve the site with gunicorn."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument(
+            "--load",
+            action="append",
+            type=Path,
+            default=[],
+            help="ingest this file or folder first (repeatable; also $PAPERTREND_LOAD, comma-separated)",
+        )
+        parser.add_argument("--bind", default=os.environ.get("PAPERTREND_BIND", "127.0.0.1:8000"))
+        parser.add_argument("--workers", type=int, default=int(os.environ.get("WEB_CONCURRENCY", "2")))
+        parser.add_argument(
+            "--no-fetch", action="store_true", help="don't fetch from arXiv when the database is empty"
+        )
+        parser.add_argument(
+            "--prepare-only", action="store_true", help="migrate and load, then exit without serving"
+        )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        call_command("migrate", interactive=False, verbosity=0)
+        loads = list(options["load"]) + [Path(p) for p in env_list("PAPERTREND_LOAD", [])]
+        if loads:
+            self.stdout.write(f"Loading {', '.join(map(str, loads))} ...")
+            call_command("ingest", *map(str, loads), stdout=self.stdout, stderr=self.stderr)
+        elif not Paper.objects.exists() and not options["no_fetch"]:
+            self._first_fetch()
+        if options["prepare_only"]:
+            return
+        self._exec_server(options["bind"], options["workers"])
+
+    def _first_fetch(self) -> None:
+        """Fill an empty database with recent machine-learning papers from the arXiv API."""
+        from papertrend.papers.arxiv_client import ArxivClient, ArxivError
+        from papertrend.papers.harvest import harvest_api
+
+        query = "cat:cs.LG OR cat:cs.CL OR cat:cs.CV OR cat:cs.AI OR cat:stat.ML"
+        self.stdout.write(f"The database is empty: fetching recent papers from {settings.ARXIV_API_URL} ...")
+        try:
+            summary = harvest_api(ArxivClient.from_settings(), query=query, max_results=200)
+        except (ArxivError, OSError) as error:
+            self.stdout.write(self.style.WARNING(OFFLINE_HELP.format(error=error)))
+            return
+        self.stdout.write(summary.render())
+        from papertrend.search.indexing import sync
+
+        sync()
+
+    def _exec_server(self, bind: str, workers: int) -> None:
+        gunicorn = shutil.which("gunicorn", path=str(Path(sys.executable).parent)) or shutil.which(
+            "gunicorn"
+        )
+        if gunicorn is None:
+            raise CommandError("gunicorn is not installed (pip install papertrend installs it)")
+        self.stdout.write(f"Serving papertrend at http://{bind}/ (Ctrl-C stops it)")
+        sys.stdout.flush()
+        argv = [gunicorn, "papertrend.wsgi", "--bind", bind, "--workers", str(workers)]
+        argv += ["--access-logfile", "-", "--timeout", "60"]
+        os.execv(gunicorn, argv)

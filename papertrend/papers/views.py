@@ -1,0 +1,223 @@
+"""Server-rendered pages: the trending and new lists, a paper's page, and a health check.
+
+Lists never show hidden papers and prefetch ``repositories`` so a page of cards
+costs a fixed number of queries whatever its length.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import PurePosixPath
+from typing import Any
+
+from django.conf import settings
+from django.core.paginator import EmptyPage, Page, Paginator
+from django.db import DatabaseError, connection
+from django.db.models import Exists, F, OuterRef, Q, QuerySet
+from django.http import (
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponsePermanentRedirect,
+)
+from django.shortcuts import render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_safe
+
+from papertrend.coderepos.models import PaperRepository
+from papertrend.papers import identifiers
+from papertrend.papers.models import Paper
+
+
+def visible_papers() -> QuerySet[Paper]:
+    """Papers a visitor may see (not hidden by a moderator), with repositories prefetched."""
+    return Paper.objects.filter(hidden=False).prefetch_related("repositories")
+
+
+def trending_papers() -> QuerySet[Paper]:
+    """Stand-in ranking until trending scores exist: papers with code first, then newest.
+
+    "Newest" is by v1 submission date, then by when papertrend first saw the paper
+    (papers without a known date sort after dated ones within each group).
+    """
+    has_code = Exists(PaperRepository.objects.filter(paper=OuterRef("pk")))
+    return (
+        visible_papers()
+        .annotate(has_code=has_code)
+        .order_by(
+            F("has_code").desc(),
+            F("published").desc(nulls_last=True),
+            F("created_at").desc(),
+            F("id").desc(),
+        )
+    )
+
+
+def new_papers() -> QuerySet[Paper]:
+    """Newest first by v1 submission date, then announcement day, then first seen."""
+    return visible_papers().order_by(
+        F("published").desc(nulls_last=True),
+        F("announced").desc(nulls_last=True),
+        F("created_at").desc(),
+        F("id").desc(),
+    )
+
+
+def paginate(request: HttpRequest, papers: QuerySet[Paper]) -> Page:
+    """The page named by ``?page=`` (``PAPERS_PER_PAGE`` papers each).
+
+    A missing or non-numeric page number means page 1.
+
+    Raises:
+        Http404: the page number is past the last page (or below 1).
+    """
+    paginator = Paginator(papers, settings.PAPERS_PER_PAGE)
+    raw = request.GET.get("page", "1")
+    try:
+        number = int(raw) if len(raw) <= 9 else -1
+    except ValueError:
+        number = 1
+    try:
+        return paginator.page(number)
+    except EmptyPage as exc:
+        raise Http404("no such page") from exc
+
+
+def _list_page(
+    request: HttpRequest, papers: QuerySet[Paper], context: dict[str, Any]
+) -> HttpResponse:
+    page = paginate(request, papers)
+    # An empty first page may mean an empty site: say how to load papers.
+    site_is_empty = page.number == 1 and not page.object_list and not Paper.objects.exists()
+    return render(
+        request,
+        "papers/list.html",
+        {**context, "page": page, "papers": page.object_list, "site_is_empty": site_is_empty},
+    )
+
+
+@require_safe
+def trending(request: HttpRequest) -> HttpResponse:
+    """``/``: the trending list (see :func:`trending_papers`), paginated by ``?page=``."""
+    return _list_page(
+        request,
+        trending_papers(),
+        {"heading": "Trending papers", "nav": "trending"},
+    )
+
+
+@require_safe
+def new(request: HttpRequest) -> HttpResponse:
+    """``/new``: the newest papers (see :func:`new_papers`), paginated by ``?page=``."""
+    return _list_page(request, new_papers(), {"heading": "New papers", "nav": "new"})
+
+
+def _with_details(papers: QuerySet[Paper]) -> QuerySet[Paper]:
+    return papers.prefetch_related("versions", "sources", "repositories")
+
+
+@require_safe
+def paper_detail(request: HttpRequest, key: str) -> HttpResponse:
+    """``/papers/<key>``: one paper's page.
+
+    ``key`` is a paper key (``0704.0002``, ``hep-th/9901001``, ``t:<hash>``). Any
+    other form :func:`identifiers.parse` accepts (``0704.0002v2``, ``arXiv:…``,
+    ``math.GT/0309136``) redirects permanently to the canonical key's page.
+
+    Raises:
+        Http404: no visible paper has that key or identifier.
+    """
+    paper = _with_details(Paper.objects.filter(key=key, hidden=False)).first()
+    if paper is not None:
+        return render(request, "papers/detail.html", detail_context(paper))
+    try:
+        base = identifiers.normalize(key)
+    except identifiers.InvalidArxivId as exc:
+        raise Http404("no such paper") from exc
+    target = Paper.objects.filter(Q(key=base) | Q(arxiv_id=base), hidden=False).first()
+    if target is None:
+        raise Http404("no such paper")
+    return HttpResponsePermanentRedirect(target.get_absolute_url())
+
+
+@dataclass(frozen=True)
+class AuthorRow:
+    """An author line on a paper page; both parts TeX source."""
+
+    name: str
+    affiliation: str
+
+
+@dataclass(frozen=True)
+class VersionRow:
+    """A version line: ``abs_url`` is that version's arXiv page ("" without an arXiv id)."""
+
+    number: int
+    submitted: datetime | None
+    size: str
+    abs_url: str
+
+
+@dataclass(frozen=True)
+class SourceRow:
+    """A source line: ``url`` only for web origins; files show their name, not the server path."""
+
+    source_format: str
+    label: str
+    url: str
+    first_seen: datetime
+
+
+def detail_context(paper: Paper) -> dict[str, Any]:
+    """Context for ``papers/detail.html``; prefetch versions, sources, repositories first."""
+    authors = [
+        AuthorRow(name, str(raw.get("affiliation") or ""))
+        for name, raw in zip(paper.author_names(), paper.authors, strict=True)
+    ]
+    versions = [
+        VersionRow(
+            v.number,
+            v.submitted,
+            v.size,
+            identifiers.abs_url(paper.arxiv_id, v.number) if paper.arxiv_id else "",
+        )
+        for v in paper.versions.all()
+    ]
+    sources = []
+    for source in paper.sources.all():
+        is_web = source.origin.startswith(("https://", "http://"))
+        label = source.origin if is_web else PurePosixPath(source.origin).name or source.origin
+        sources.append(
+            SourceRow(
+                source.source_format, label, source.origin if is_web else "", source.first_seen
+            )
+        )
+    return {
+        "paper": paper,
+        "categories": ordered_categories(paper),
+        "authors": authors,
+        "versions": versions,
+        "sources": sources,
+        "repositories": list(paper.repositories.all()),
+    }
+
+
+def ordered_categories(paper: Paper) -> list[str]:
+    """The paper's category codes, primary first, each once, otherwise in source order."""
+    codes = [paper.primary_category] if paper.primary_category else []
+    codes += [code for code in paper.categories if code and code != paper.primary_category]
+    return list(dict.fromkeys(codes))
+
+
+@never_cache
+@require_safe
+def healthz(request: HttpRequest) -> HttpResponse:
+    """``/healthz``: "ok" (200) when the database answers a query, else 503."""
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+    except DatabaseError:
+        return HttpResponse("database unavailable\n", status=503, content_type="text/plain")
+    return HttpResponse("ok\n", content_type="text/plain")

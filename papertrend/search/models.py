@@ -1,0 +1,33 @@
+"""The queue that keeps the full-text index consistent with the database.
+
+Every change to a paper (insert, update, delete, key change) adds its key here in
+the same transaction as the change itself; ``search.indexing.sync`` drains the
+queue into the index and deletes the rows only after the index has committed. A
+crash between the two re-applies the change, which is idempotent.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.db import models
+
+
+class IndexQueue(models.Model):
+    """A paper key whose index document must be re-derived from the database."""
+
+    paper_key = models.CharField(max_length=64)
+    queued_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return self.paper_key
+
+
+def enqueue(keys: Iterable[str]) -> int:
+    """Queue paper keys for re-indexing; call inside the transaction that changed them.
+
+    Returns the number of rows added (duplicates are fine: sync collapses them).
+    """
+    rows = [IndexQueue(paper_key=key) for key in dict.fromkeys(keys)]
+    IndexQueue.objects.bulk_create(rows, batch_size=1000)
+    return len(rows)

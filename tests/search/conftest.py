@@ -1,0 +1,49 @@
+"""Helpers for search tests: papers created the way the ingest code creates them."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
+
+import pytest
+
+from papertrend.papers.models import Paper
+from papertrend.search.models import enqueue
+
+MakePaper = Callable[..., Paper]
+
+
+@pytest.fixture
+def make_paper() -> MakePaper:
+    """``make_paper(key, title, abstract="", authors=(("Ada", "Lovelace"),), ...)``.
+
+    Creates the row and queues its key, as every paper write does.
+    """
+
+    def make(
+        key: str,
+        title: str,
+        abstract: str = "",
+        authors: Sequence[tuple[str, str]] = (("Ada", "Lovelace"),),
+        categories: Sequence[str] = ("cs.LG",),
+        hidden: bool = False,
+        arxiv_id: str | None = None,
+    ) -> Paper:
+        paper = Paper.objects.create(
+            key=key,
+            arxiv_id=arxiv_id if arxiv_id is not None else (None if key.startswith("t:") else key),
+            title_key=key[:24],
+            title=title,
+            abstract=abstract,
+            authors=[
+                {"forenames": f, "keyname": k, "suffix": "", "affiliation": ""} for f, k in authors
+            ],
+            categories=list(categories),
+            primary_category=categories[0] if categories else "",
+            published=datetime(2024, 1, 2, 3, 4, 5, tzinfo=UTC),
+            hidden=hidden,
+        )
+        enqueue([key])
+        return paper
+
+    return make
