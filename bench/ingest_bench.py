@@ -27,7 +27,18 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 SOURCE = ROOT.parent / "shared" / "data" / "arxiv" / "kaggle-snapshot-head.jsonl"
-WORDS = "sparse robust latent causal neural quantum spectral adaptive graph diffusion".split()
+WORDS = [
+    "sparse",
+    "robust",
+    "latent",
+    "causal",
+    "neural",
+    "quantum",
+    "spectral",
+    "adaptive",
+    "graph",
+    "diffusion",
+]
 
 
 def make_jsonl(path: Path, count: int) -> None:
@@ -107,14 +118,18 @@ def main() -> None:
     print(f"index:    {index_s:.1f} s = {args.records / index_s:,.0f} rec/s ({stats})")
     rate = args.records / total_s
     print(f"pipeline: {total_s:.1f} s = {rate:,.0f} rec/s")
-    print(f"ratio pipeline / naive baseline = {rate / naive_rate:.1f}x; "
-          f"pipeline / parse-only = {rate / (parsed / parse_s):.2f}")
+    print(
+        f"ratio pipeline / naive baseline = {rate / naive_rate:.1f}x; "
+        f"pipeline / parse-only = {rate / (parsed / parse_s):.2f}"
+    )
 
     t0 = time.perf_counter()
     again = ingest_records(kaggle.parse(data), batch_size=args.batch_size)
     again_s = time.perf_counter() - t0
-    print(f"re-ingest (all unchanged): {again_s:.1f} s = {args.records / again_s:,.0f} rec/s; "
-          f"{again.render().splitlines()[0]}")
+    print(
+        f"re-ingest (all unchanged): {again_s:.1f} s = {args.records / again_s:,.0f} rec/s; "
+        f"{again.render().splitlines()[0]}"
+    )
 
 
 if __name__ == "__main__":

@@ -168,7 +168,12 @@ class BatchWriter:
         self._write_sources()
         link_repositories(
             [
-                (e.paper, e.state.fields.get("abstract", ""), e.state.fields.get("comments", ""), e.state.links)
+                (
+                    e.paper,
+                    e.state.fields.get("abstract", ""),
+                    e.state.fields.get("comments", ""),
+                    e.state.links,
+                )
                 for e in touched
                 if e.paper is not None
             ]
@@ -189,7 +194,7 @@ class BatchWriter:
         paper.title_key = title_key(paper.title)
 
     def _absorb(self, entries: list[Entry]) -> None:
-        """Move sources and code links of title-only duplicates onto the arXiv paper, then drop them."""
+        """Move sources and code links of title-only duplicates onto the arXiv paper; drop them."""
         from papertrend.coderepos.models import PaperRepository
 
         for entry in entries:
@@ -200,7 +205,11 @@ class BatchWriter:
                 links = PaperRepository.objects.filter(paper=other.paper)
                 PaperRepository.objects.bulk_create(
                     [
-                        PaperRepository(paper=entry.paper, repository_id=link.repository_id, found_in=link.found_in)
+                        PaperRepository(
+                            paper=entry.paper,
+                            repository_id=link.repository_id,
+                            found_in=link.found_in,
+                        )
                         for link in links
                     ],
                     ignore_conflicts=True,
@@ -219,7 +228,14 @@ class BatchWriter:
             for number, state in entry.state.versions.items():
                 row = existing.get((entry.paper.pk, number))
                 if row is None:
-                    create.append(Version(paper=entry.paper, number=number, submitted=state.submitted, size=state.size))
+                    create.append(
+                        Version(
+                            paper=entry.paper,
+                            number=number,
+                            submitted=state.submitted,
+                            size=state.size,
+                        )
+                    )
                 elif (row.submitted, row.size) != (state.submitted, state.size):
                     row.submitted, row.size = state.submitted, state.size
                     update.append(row)
@@ -239,7 +255,9 @@ class BatchWriter:
         for entry in stale:
             primary = entry.state.fields.get("primary_category", "")
             for code in entry.state.fields.get("categories", []):
-                rows.append(PaperCategory(paper=entry.paper, category=code, is_primary=code == primary))
+                rows.append(
+                    PaperCategory(paper=entry.paper, category=code, is_primary=code == primary)
+                )
         PaperCategory.objects.bulk_create(rows, batch_size=1000)
 
     def _write_sources(self) -> None:

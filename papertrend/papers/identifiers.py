@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 NEW_STYLE = re.compile(r"^(?P<yymm>\d{4})\.(?P<num>\d{4,5})(?:v(?P<version>\d+))?$")
 OLD_STYLE = re.compile(
-    r"^(?P<archive>[a-z]+(?:-[a-z]+)*)(?:\.[A-Za-z]{2})?/(?P<yymm>\d{4})(?P<num>\d{3})"
+    r"^(?P<archive>[a-z]+(?:-[a-z]+)*)(?:\.[A-Za-z][A-Za-z-]{1,15})?/(?P<yymm>\d{4})(?P<num>\d{3})"
     r"(?:v(?P<version>\d+))?$"
 )
 _PREFIXES = re.compile(

@@ -64,7 +64,9 @@ class IngestSummary:
             f"unchanged {self.unchanged}, skipped {self.skipped}"
         ]
         if self.by_format:
-            per_format = ", ".join(f"{name} {count}" for name, count in sorted(self.by_format.items()))
+            per_format = ", ".join(
+                f"{name} {count}" for name, count in sorted(self.by_format.items())
+            )
             lines.append(f"records by format: {per_format}")
         for reason in self.skip_reasons:
             lines.append(f"  skipped {reason}")

@@ -80,7 +80,11 @@ class Paper(models.Model):
         """Full names in TeX source, in author order."""
         names = []
         for author in self.authors:
-            parts = (author.get("forenames", ""), author.get("keyname", ""), author.get("suffix", ""))
+            parts = (
+                author.get("forenames", ""),
+                author.get("keyname", ""),
+                author.get("suffix", ""),
+            )
             names.append(" ".join(p for p in parts if p))
         return names
 

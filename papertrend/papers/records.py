@@ -39,7 +39,7 @@ class AuthorName:
 
     @property
     def full_name(self) -> str:
-        """"Forenames Keyname Suffix" in TeX source."""
+        """ "Forenames Keyname Suffix" in TeX source."""
         return " ".join(part for part in (self.forenames, self.keyname, self.suffix) if part)
 
 

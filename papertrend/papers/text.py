@@ -203,6 +203,15 @@ def _accents_only(s: str) -> str:
     return _BRACED_CHAR.sub(r"\1", out)
 
 
+def tex_to_search_text(s: str) -> str:
+    """TeX source → text for the full-text index: accents as letters, whitespace folded.
+
+    About 200x faster than :func:`tex_to_text` (no TeX parse), which matters at a
+    million abstracts; the analyzer drops the remaining markup as punctuation.
+    """
+    return fold_whitespace(_accents_only(s)) if "\\" in s or "{" in s else fold_whitespace(s)
+
+
 # ---- HTML with MathML -------------------------------------------------------
 
 _MATH = re.compile(

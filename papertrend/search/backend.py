@@ -20,12 +20,11 @@ https://tantivy-py.readthedocs.io/.
 
 from __future__ import annotations
 
-import functools
 import re
 import shutil
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -33,6 +32,8 @@ from typing import Any
 
 import tantivy
 from django.conf import settings
+
+from papertrend.papers.text import tex_to_search_text
 
 # Bump when the schema or the analyzer changes: an index with another version is
 # deleted and recreated empty, and the next ``sync`` rebuilds it from the database.
@@ -116,31 +117,15 @@ def _build_schema() -> tantivy.Schema:
     return builder.build()
 
 
-@functools.cache
-def _tex_to_text() -> Callable[[str], str] | None:
-    """``papers.text.tex_to_text`` when it exists (it is written separately)."""
-    try:
-        from papertrend.papers.text import tex_to_text
-    except ImportError:
-        return None
-    return tex_to_text  # type: ignore[no-any-return]
-
-
 def plain_text(tex: str) -> str:
-    """TeX source as the plain text the index analyzes; raw text without TeX hints.
+    """TeX source as the plain text the index analyzes (accents as letters).
 
-    Text with no backslash, ``$`` or ``{`` tokenizes the same either way, and
-    skipping the converter keeps a million-paper rebuild fast.
+    Uses ``papers.text.tex_to_search_text``, not the full TeX conversion: the full
+    one costs ~1.2 ms a paper (20 minutes a million) and ranks the same.
     """
     if not _TEX_HINT.search(tex):
         return tex
-    convert = _tex_to_text()
-    if convert is None:
-        return tex
-    try:
-        return convert(tex)
-    except Exception:  # one odd abstract must not stop an index run
-        return tex
+    return tex_to_search_text(tex)
 
 
 def build_document(fields: Mapping[str, Any]) -> tantivy.Document:
@@ -283,11 +268,16 @@ class SearchIndex:
         searcher = self._index.searcher()
         result = searcher.search(built, limit=limit, count=True, offset=offset)
         hits = [Hit(searcher.doc(address)["key"][0], score) for score, address in result.hits]
-        return hits, result.count or 0
+        return hits, _count_of(result)
 
     def _count(self, query: tantivy.Query) -> int:
         self._index.reload()
-        return self._index.searcher().search(query, limit=1, count=True).count or 0
+        return _count_of(self._index.searcher().search(query, limit=1, count=True))
+
+
+def _count_of(result: tantivy.SearchResult) -> int:
+    # ``count`` exists when searching with count=True; the type stub omits it.
+    return int(getattr(result, "count", None) or 0)
 
 
 def _tokens(text: str) -> list[tuple[int, str]]:
@@ -308,11 +298,19 @@ def _phrase(schema: tantivy.Schema, field: str, tokens: list[tuple[int, str]]) -
     return tantivy.Query.phrase_query(schema, field, [(p - start, t) for p, t in tokens])
 
 
-def _across_fields(make: Callable[[str], tantivy.Query]) -> tantivy.Query:
-    return tantivy.Query.disjunction_max_query(
-        [tantivy.Query.boost_query(make(field), boost) for field, boost in FIELD_BOOSTS.items()],
-        tie_breaker=TIE_BREAKER,
-    )
+def _across_fields(
+    schema: tantivy.Schema, tokens: list[tuple[int, str]], *, phrase: bool
+) -> tantivy.Query:
+    """The tokens (a phrase, or one term) in any boosted field."""
+    per_field = []
+    for field, boost in FIELD_BOOSTS.items():
+        query = (
+            _phrase(schema, field, tokens)
+            if phrase
+            else tantivy.Query.term_query(schema, field, tokens[0][1])
+        )
+        per_field.append(tantivy.Query.boost_query(query, boost))
+    return tantivy.Query.disjunction_max_query(per_field, tie_breaker=TIE_BREAKER)
 
 
 def build_query(
@@ -331,13 +329,11 @@ def build_query(
     for phrase in phrases:
         tokens = _tokens(phrase)[:MAX_PHRASE_TOKENS]
         if tokens:
-            clauses.append((occur.Must, _across_fields(lambda f, t=tokens: _phrase(schema, f, t))))
+            clauses.append((occur.Must, _across_fields(schema, tokens, phrase=True)))
     free_tokens = _tokens(free)
     terms = list(dict.fromkeys(token for _, token in free_tokens))[:MAX_TERMS]
     for term in terms:
-        clauses.append(
-            (occur.Should, _across_fields(lambda f, t=term: tantivy.Query.term_query(schema, f, t)))
-        )
+        clauses.append((occur.Should, _across_fields(schema, [(0, term)], phrase=False)))
     if 2 <= len(free_tokens) <= MAX_PHRASE_TOKENS:
         title_phrase = _phrase(schema, "title", free_tokens)
         clauses.append((occur.Should, tantivy.Query.boost_query(title_phrase, TITLE_PHRASE_BONUS)))

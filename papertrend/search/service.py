@@ -108,10 +108,8 @@ def search_papers(q: str, *, page: int = 1, per_page: int | None = None) -> Sear
         # The direct hit takes the first slot of page one.
         limit = per_page - 1 if page == 1 else per_page
         offset = max(0, offset - 1)
-    if offset >= backend.MAX_RESULT_WINDOW:
-        hits, total = [], 0
-    else:
-        hits, total = backend.search(query, limit=limit, offset=offset, exclude_keys=exclude)
+    # Past the result window the backend only counts, so the page says "no results on this page".
+    hits, total = backend.search(query, limit=limit, offset=offset, exclude_keys=exclude)
     keys = [hit.key for hit in hits]
     by_key = {p.key: p for p in Paper.objects.filter(key__in=keys, hidden=False)}
     papers = [by_key[key] for key in keys if key in by_key]

@@ -117,7 +117,10 @@ def test_title_only_paper_is_merged_when_its_arxiv_record_arrives():
     paper = Paper.objects.get()
     assert paper.pk == title_only.pk
     assert paper.key == paper.arxiv_id == "2101.00001"
-    assert set(PaperSource.objects.values_list("source_format", flat=True)) == {KAGGLE, TRENDING_PAGE}
+    assert set(PaperSource.objects.values_list("source_format", flat=True)) == {
+        KAGGLE,
+        TRENDING_PAGE,
+    }
     assert {old_key, "2101.00001"} <= set(IndexQueue.objects.values_list("paper_key", flat=True))
 
 
@@ -131,12 +134,17 @@ def test_title_only_record_attaches_to_existing_arxiv_paper():
 
 def test_title_only_duplicate_is_absorbed_into_existing_arxiv_paper():
     ingest_records([record(title="First Title")])
-    ingest_records([record(arxiv_id=None, title="Renamed Title", fmt=TRENDING_PAGE, locator="p.txt")])
+    ingest_records(
+        [record(arxiv_id=None, title="Renamed Title", fmt=TRENDING_PAGE, locator="p.txt")]
+    )
     assert Paper.objects.count() == 2
     ingest_records([record(title="Renamed Title", versions=2)])
     paper = Paper.objects.get()
     assert paper.title == "Renamed Title"
-    assert set(PaperSource.objects.values_list("source_format", flat=True)) == {KAGGLE, TRENDING_PAGE}
+    assert set(PaperSource.objects.values_list("source_format", flat=True)) == {
+        KAGGLE,
+        TRENDING_PAGE,
+    }
     assert PaperRepository.objects.filter(paper=paper).count() == 1
 
 

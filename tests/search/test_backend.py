@@ -65,7 +65,7 @@ HOSTILE = [
     "$\\alpha$",
     "x" * 10_000,
     "quantum " * 1500,
-    "\"a\" \"b\" \"c\" \"d\" \"e\" \"f\" \"g\" \"h\" \"i\" \"j\"",
+    '"a" "b" "c" "d" "e" "f" "g" "h" "i" "j"',
     "\n\t\r",
     "\ud800".encode("utf-8", "surrogatepass").decode("utf-8", "replace"),
 ]
@@ -87,7 +87,9 @@ def _fields(key: str, title: str, abstract: str = "", authors: list[str] | None 
 def index(tmp_path: Path) -> backend.SearchIndex:
     idx = backend.get_index(tmp_path / "idx")
     with idx.writer() as writer:
-        writer.upsert(_fields("2401.00001", "Attention is all you need", "We propose transformers."))
+        writer.upsert(
+            _fields("2401.00001", "Attention is all you need", "We propose transformers.")
+        )
         writer.upsert(
             _fields(
                 "2401.00002",
@@ -141,7 +143,11 @@ def test_offset_limit_and_total(index: backend.SearchIndex) -> None:
     rest, total2 = index.search("attention networks codes", limit=2, offset=2)
     assert total == total2 == 3
     assert len(first) == 2 and len(rest) == 1
-    assert {h.key for h in first} | {h.key for h in rest} == {"2401.00001", "2401.00002", "2401.00003"}
+    assert {h.key for h in first} | {h.key for h in rest} == {
+        "2401.00001",
+        "2401.00002",
+        "2401.00003",
+    }
 
 
 def test_exclude_keys(index: backend.SearchIndex) -> None:
@@ -182,9 +188,12 @@ def test_uncommitted_changes_are_dropped(tmp_path: Path) -> None:
 
 def test_second_writer_waits_then_raises_locked(tmp_path: Path) -> None:
     idx = backend.get_index(tmp_path / "idx")
-    with idx.writer(), pytest.raises(backend.SearchIndexLocked, match="another process"):
-        with idx.writer(lock_wait=0.3):
-            pass
+    with (
+        idx.writer(),
+        pytest.raises(backend.SearchIndexLocked, match="another process"),
+        idx.writer(lock_wait=0.3),
+    ):
+        pass
 
 
 def test_second_writer_gets_the_lock_when_released(tmp_path: Path) -> None:
@@ -232,3 +241,18 @@ def test_phrase_of_one_word_after_stopwords_does_not_panic(index: backend.Search
     assert _keys(index, '"the attention of"')[0] == "2401.00001"
     assert isinstance(backend.build_query(index.schema, "x y"), tantivy.Query)
     assert backend.build_query(index.schema, "the of ((( ") is None
+
+
+def test_plain_text_converts_tex_accents_and_skips_plain_text() -> None:
+    assert backend.plain_text("C. Bal\\'azs") == "C. Balázs"
+    assert backend.plain_text('Schr\\"{o}dinger') == "Schrödinger"
+    assert backend.plain_text("no TeX here") == "no TeX here"
+
+
+def test_plain_text_turns_accents_into_letters() -> None:
+    assert backend.plain_text(r"C. Bal\'azs and  G\"{u}nter") == "C. Balázs and Günter"
+
+
+def test_quoted_phrase_spans_stopwords(index: backend.SearchIndex) -> None:
+    assert _keys(index, '"error correction with surface"') == ["2401.00002"]
+    assert _keys(index, '"error correction surface"') == []  # the gap is kept

@@ -35,7 +35,9 @@ def test_first_sync_on_a_new_index_rebuilds(make_paper: MakePaper) -> None:
     assert IndexQueue.objects.count() == 0
 
 
-def test_insert_becomes_searchable(synced_index: backend.SearchIndex, make_paper: MakePaper) -> None:
+def test_insert_becomes_searchable(
+    synced_index: backend.SearchIndex, make_paper: MakePaper
+) -> None:
     make_paper("2401.00001", "Sparse attention", "Long documents.")
     assert _found("sparse") == []  # not before the sync
     stats = indexing.sync()
@@ -59,7 +61,9 @@ def test_title_update_replaces_old_words(
     assert synced_index.status().num_docs == 1
 
 
-def test_delete_removes_from_index(synced_index: backend.SearchIndex, make_paper: MakePaper) -> None:
+def test_delete_removes_from_index(
+    synced_index: backend.SearchIndex, make_paper: MakePaper
+) -> None:
     make_paper("2401.00001", "Sparse attention")
     make_paper("2401.00002", "Sparse coding")
     indexing.sync()

@@ -33,15 +33,21 @@ class Command(BaseCommand):
             action="append",
             type=Path,
             default=[],
-            help="ingest this file or folder first (repeatable; also $PAPERTREND_LOAD, comma-separated)",
+            help="ingest this file or folder first (repeatable; also $PAPERTREND_LOAD)",
         )
         parser.add_argument("--bind", default=os.environ.get("PAPERTREND_BIND", "127.0.0.1:8000"))
-        parser.add_argument("--workers", type=int, default=int(os.environ.get("WEB_CONCURRENCY", "2")))
         parser.add_argument(
-            "--no-fetch", action="store_true", help="don't fetch from arXiv when the database is empty"
+            "--workers", type=int, default=int(os.environ.get("WEB_CONCURRENCY", "2"))
         )
         parser.add_argument(
-            "--prepare-only", action="store_true", help="migrate and load, then exit without serving"
+            "--no-fetch",
+            action="store_true",
+            help="don't fetch from arXiv when the database is empty",
+        )
+        parser.add_argument(
+            "--prepare-only",
+            action="store_true",
+            help="migrate and load, then exit without serving",
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -62,7 +68,9 @@ class Command(BaseCommand):
         from papertrend.papers.harvest import harvest_api
 
         query = "cat:cs.LG OR cat:cs.CL OR cat:cs.CV OR cat:cs.AI OR cat:stat.ML"
-        self.stdout.write(f"The database is empty: fetching recent papers from {settings.ARXIV_API_URL} ...")
+        self.stdout.write(
+            f"The database is empty: fetching recent papers from {settings.ARXIV_API_URL} ..."
+        )
         try:
             summary = harvest_api(ArxivClient.from_settings(), query=query, max_results=200)
         except (ArxivError, OSError) as error:
@@ -83,4 +91,4 @@ class Command(BaseCommand):
         sys.stdout.flush()
         argv = [gunicorn, "papertrend.wsgi", "--bind", bind, "--workers", str(workers)]
         argv += ["--access-logfile", "-", "--timeout", "60"]
-        os.execv(gunicorn, argv)
+        os.execv(gunicorn, argv)  # noqa: S606 -- fixed argv, no shell
