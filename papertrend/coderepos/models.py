@@ -18,7 +18,9 @@ class Repository(models.Model):
     name = models.CharField(max_length=255)
     key = models.CharField(max_length=600, unique=True)
     created_at = models.DateTimeField(auto_now_add=True)
-    papers = models.ManyToManyField(Paper, through="PaperRepository", related_name="repositories")
+    papers: models.ManyToManyField[Paper, PaperRepository] = models.ManyToManyField(
+        Paper, through="PaperRepository", related_name="repositories"
+    )
 
     class Meta:
         verbose_name_plural = "repositories"

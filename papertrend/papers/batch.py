@@ -12,6 +12,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from papertrend.coderepos.linking import link_repositories
+from papertrend.papers.bulk import insert_rows
 from papertrend.papers.merge import TEXT_FIELDS, PaperState, VersionState, merge_record
 from papertrend.papers.models import Paper, PaperCategory, PaperSource, Version
 from papertrend.papers.records import PaperRecord
@@ -31,6 +32,16 @@ STORED_FIELDS = (
     "updated",
     "announced",
     "withdrawn",
+)
+# Every column of a new paper row (``insert_rows`` applies no model defaults).
+INSERT_COLUMNS = (
+    *STORED_FIELDS,
+    "key",
+    "arxiv_id",
+    "title_key",
+    "hidden",
+    "created_at",
+    "modified_at",
 )
 
 
@@ -149,9 +160,10 @@ class BatchWriter:
         new = [e for e in self.entries if e.paper is None]
         changed = [e for e in self.entries if e.paper is not None and e.dirty]
         for entry in new:
-            entry.paper = Paper(key=entry.key, arxiv_id=entry.arxiv_id)
+            entry.paper = Paper(key=entry.key, arxiv_id=entry.arxiv_id, created_at=now)
+            entry.paper.modified_at = now
             self._fill(entry.paper, entry)
-        Paper.objects.bulk_create([e.paper for e in new if e.paper is not None], batch_size=500)
+        self._insert_papers([e.paper for e in new if e.paper is not None])
         for entry in changed:
             assert entry.paper is not None
             self._fill(entry.paper, entry)
@@ -184,6 +196,19 @@ class BatchWriter:
         enqueue(keys)
 
     @staticmethod
+    def _insert_papers(papers: list[Paper]) -> None:
+        """INSERT new papers in one statement batch, then read back their ids by key."""
+        insert_rows(
+            Paper,
+            INSERT_COLUMNS,
+            ([getattr(paper, name) for name in INSERT_COLUMNS] for paper in papers),
+        )
+        ids = dict(Paper.objects.filter(key__in=[p.key for p in papers]).values_list("key", "id"))
+        for paper in papers:
+            paper.pk = ids[paper.key]
+            paper._state.adding = False
+
+    @staticmethod
     def _fill(paper: Paper, entry: Entry) -> None:
         fields = entry.state.fields
         for name in STORED_FIELDS:
@@ -191,7 +216,7 @@ class BatchWriter:
                 setattr(paper, name, fields[name])
         paper.key = entry.key
         paper.arxiv_id = entry.arxiv_id
-        paper.title_key = title_key(paper.title)
+        paper.title_key = title_key(paper.title)  # cached: the batch computed it already
 
     def _absorb(self, entries: list[Entry]) -> None:
         """Move sources and code links of title-only duplicates onto the arXiv paper; drop them."""
@@ -218,53 +243,55 @@ class BatchWriter:
                 other.paper = None
 
     def _write_versions(self, entries: list[Entry]) -> None:
-        create, update = [], []
-        existing = {
-            (v.paper_id, v.number): v
-            for v in Version.objects.filter(paper__in=[e.paper for e in entries if e.paper])
-        }
+        """Insert versions the database lacks; update those whose date or size was filled in."""
+        create: list[tuple[int, int, Any, str]] = []
+        changed: dict[tuple[int, int], VersionState] = {}
         for entry in entries:
             assert entry.paper is not None
             for number, state in entry.state.versions.items():
-                row = existing.get((entry.paper.pk, number))
-                if row is None:
-                    create.append(
-                        Version(
-                            paper=entry.paper,
-                            number=number,
-                            submitted=state.submitted,
-                            size=state.size,
-                        )
-                    )
-                elif (row.submitted, row.size) != (state.submitted, state.size):
-                    row.submitted, row.size = state.submitted, state.size
-                    update.append(row)
-        Version.objects.bulk_create(create, batch_size=1000)
-        Version.objects.bulk_update(update, ["submitted", "size"], batch_size=1000)
+                stored = entry.stored_versions.get(number)
+                if stored is None:
+                    create.append((entry.paper.pk, number, state.submitted, state.size))
+                elif (stored.submitted, stored.size) != (state.submitted, state.size):
+                    changed[(entry.paper.pk, number)] = state
+        insert_rows(Version, ("paper", "number", "submitted", "size"), create)
+        if changed:
+            rows = Version.objects.filter(paper_id__in={pk for pk, _ in changed})
+            update = [row for row in rows if (row.paper_id, row.number) in changed]
+            for row in update:
+                state = changed[(row.paper_id, row.number)]
+                row.submitted, row.size = state.submitted, state.size
+            Version.objects.bulk_update(update, ["submitted", "size"], batch_size=1000)
 
     def _write_categories(self, entries: list[Entry]) -> None:
+        """Replace the category rows of papers whose category list changed."""
         stale = [
             e
             for e in entries
             if e.paper is not None and e.categories_before != e.state.fields.get("categories", [])
         ]
-        if not stale:
-            return
-        PaperCategory.objects.filter(paper__in=[e.paper for e in stale]).delete()
+        existing = [e.paper for e in stale if e.stored_versions or e.categories_before]
+        if existing:
+            PaperCategory.objects.filter(paper__in=existing).delete()
         rows = []
         for entry in stale:
+            assert entry.paper is not None
             primary = entry.state.fields.get("primary_category", "")
             for code in entry.state.fields.get("categories", []):
-                rows.append(
-                    PaperCategory(paper=entry.paper, category=code, is_primary=code == primary)
-                )
-        PaperCategory.objects.bulk_create(rows, batch_size=1000)
+                rows.append((entry.paper.pk, code, code == primary))
+        insert_rows(PaperCategory, ("paper", "category", "is_primary"), rows)
 
     def _write_sources(self) -> None:
+        now = timezone.now()
         rows = [
-            PaperSource(paper=entry.paper, source_format=fmt, origin=origin)
+            (entry.paper.pk, fmt, origin, now)
             for entry in self.entries
             if entry.paper is not None and entry.paper.pk is not None
             for fmt, origin in entry.sources - entry.stored_sources
         ]
-        PaperSource.objects.bulk_create(rows, batch_size=1000, ignore_conflicts=True)
+        insert_rows(
+            PaperSource,
+            ("paper", "source_format", "origin", "first_seen"),
+            rows,
+            ignore_conflicts=True,
+        )

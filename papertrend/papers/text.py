@@ -18,6 +18,7 @@ dollars. Nothing here raises on any string.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import html
 import logging
@@ -347,6 +348,7 @@ def _spell_greek(ch: str) -> str:
     return ch
 
 
+@functools.lru_cache(maxsize=65536)  # ingest asks twice per record; titles repeat
 def title_key(title: str) -> str:
     """A stable key for a title: ``"t:"`` + the first 16 hex digits of SHA-1 of
     :func:`normalized_title` (UTF-8). Same title in any TeX/unicode/case spelling -> same key.

@@ -28,6 +28,11 @@ def enqueue(keys: Iterable[str]) -> int:
 
     Returns the number of rows added (duplicates are fine: sync collapses them).
     """
-    rows = [IndexQueue(paper_key=key) for key in dict.fromkeys(keys)]
-    IndexQueue.objects.bulk_create(rows, batch_size=1000)
-    return len(rows)
+    from django.utils import timezone
+
+    from papertrend.papers.bulk import insert_rows
+
+    now = timezone.now()
+    return insert_rows(
+        IndexQueue, ("paper_key", "queued_at"), ((k, now) for k in dict.fromkeys(keys))
+    )

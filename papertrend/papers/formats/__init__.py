@@ -226,7 +226,7 @@ def _detect_xml(path: Path) -> str:
             if count > _MAX_XML_ELEMENTS:
                 break
             if event == "start-ns":
-                uri = item[1]
+                uri = str(item[1])  # start-ns events carry (prefix, uri)
                 if uri in _PREFIX_BY_NS:
                     return _PREFIX_BY_NS[uri]
                 continue
