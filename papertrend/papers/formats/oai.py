@@ -30,7 +30,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 from xml.etree.ElementTree import Element, ParseError
 
 import defusedxml.ElementTree as SafeET
@@ -284,15 +284,23 @@ def _arxiv(body: Element, header_id: str, locator: str) -> PaperRecord:
         categories=_text(body, "categories").split(),
         published=_day(_text(body, "created"), "created"),
         updated=_day(_text(body, "updated"), "updated"),
-        comments=_text(body, "comments"),
-        report_no=_text(body, "report-no"),
-        msc_class=_text(body, "msc-class"),
-        acm_class=_text(body, "acm-class"),
-        journal_ref=_text(body, "journal-ref"),
-        doi=_text(body, "doi"),
-        license=_text(body, "license"),
-        withdrawn=is_withdrawal_notice(_text(body, "comments")),
+        **_arxiv_fields(body),
     )
+
+
+def _arxiv_fields(body: Element) -> dict[str, Any]:
+    """The optional fields the arXiv and arXivRaw formats share, by PaperRecord name."""
+    comments = _text(body, "comments")
+    return {
+        "comments": comments,
+        "report_no": _text(body, "report-no"),
+        "msc_class": _text(body, "msc-class"),
+        "acm_class": _text(body, "acm-class"),
+        "journal_ref": _text(body, "journal-ref"),
+        "doi": _text(body, "doi"),
+        "license": _text(body, "license"),
+        "withdrawn": is_withdrawal_notice(comments),
+    }
 
 
 def _arxiv_raw(body: Element, header_id: str, locator: str) -> PaperRecord:
@@ -320,15 +328,8 @@ def _arxiv_raw(body: Element, header_id: str, locator: str) -> PaperRecord:
         versions=versions,
         published=versions[0].submitted if versions else None,
         updated=versions[-1].submitted if versions else None,
-        comments=_text(body, "comments"),
-        report_no=_text(body, "report-no"),
-        msc_class=_text(body, "msc-class"),
-        acm_class=_text(body, "acm-class"),
-        journal_ref=_text(body, "journal-ref"),
-        doi=_text(body, "doi"),
-        license=_text(body, "license"),
         submitter=_text(body, "submitter"),
-        withdrawn=is_withdrawal_notice(_text(body, "comments")),
+        **_arxiv_fields(body),
     )
 
 
