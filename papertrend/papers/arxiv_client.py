@@ -13,6 +13,7 @@ the next), retries 429/502/503/504 and network failures with the server's
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime
@@ -26,6 +27,8 @@ from papertrend.papers import identifiers
 from papertrend.papers.formats.atom import AtomFormatError, AtomPage, parse_feed
 from papertrend.papers.formats.oai import NO_RECORDS_MATCH, OaiFormatError, OaiPage, parse_response
 from papertrend.papers.records import PaperRecord
+
+logger = logging.getLogger(__name__)
 
 USER_AGENT = "papertrend/0.1 (self-hosted trending-papers site; arXiv harvester)"
 RETRY_STATUSES = frozenset({429, 502, 503, 504})
@@ -271,6 +274,7 @@ class ArxivClient:
                 if attempt >= self.max_retries:
                     raise ArxivError(f"cannot reach arXiv at {url}: {exc}", url=url) from exc
                 delay = self._backoff(attempt)
+                reason = str(exc) or type(exc).__name__
             else:
                 self._last_done = self._clock()
                 if response.status_code not in RETRY_STATUSES:
@@ -283,8 +287,19 @@ class ArxivClient:
                         status=response.status_code,
                     )
                 delay = self._retry_after(response.headers.get("Retry-After"), attempt)
+                reason = f"HTTP {response.status_code}"
             attempt += 1
-            self._sleep(min(delay, self.max_wait_s))
+            delay = min(delay, self.max_wait_s)
+            # Say why we are waiting: a silent minute looks like a hang.
+            logger.warning(
+                "arXiv request to %s failed (%s); retry %d of %d in %.0f s",
+                url,
+                reason,
+                attempt,
+                self.max_retries,
+                delay,
+            )
+            self._sleep(delay)
 
     def _wait_turn(self) -> None:
         if self._last_done is None:

@@ -105,7 +105,8 @@ def ingest_records(
     to date separately by ``search.indexing.sync`` (the ingest command calls it).
     """
     summary = IngestSummary()
-    bar = tqdm(total=total, unit="rec", disable=not progress, mininterval=0.5)
+    # disable=None: tqdm shows the bar only on a terminal, never in a log file.
+    bar = tqdm(total=total, unit="rec", disable=None if progress else True, mininterval=0.5)
     try:
         for batch in _batches(results, batch_size):
             records: list[PaperRecord] = []

@@ -26,7 +26,7 @@ import re
 import unicodedata
 from xml.etree.ElementTree import Element
 
-from django.utils.html import escape
+from django.utils.html import escape, urlize
 from django.utils.safestring import SafeString, mark_safe
 from latex2mathml.converter import convert_to_element
 from pylatexenc.latex2text import LatexNodes2Text, MacroTextSpec
@@ -46,8 +46,10 @@ __all__ = [
 _WHITESPACE = re.compile(r"\s+")
 # Anything that may be TeX markup; strings without it skip the parser (most titles).
 _MAY_BE_TEX = re.compile(r"[\\$\{\}~`]|--|''")
-# Without \, $ or braces the only TeX left is ligatures and ties: plain replacements.
-_NEEDS_PARSER = re.compile(r"[\\$\{\}]")
+# Without \ or $ the only TeX left is ligatures and ties: plain replacements. Braces
+# alone are kept: text that has lost its backslashes (pages copied from the web,
+# "mathcal{O}(n)") reads better with them.
+_NEEDS_PARSER = re.compile(r"[\\$]")
 _LIGATURES = (("---", "\u2014"), ("--", "\u2013"), ("``", "\u201c"), ("''", "\u201d"), ("~", " "))
 # A bare % starts a TeX comment and & is a column separator: in abstracts both are
 # almost always literal ("improves by 5%", "R&D"), so they are escaped before parsing.
@@ -280,7 +282,8 @@ def _text_html(segment: str) -> str:
     if not segment:
         return ""
     text = _convert_text(segment) if _MAY_BE_TEX.search(segment) else segment
-    return escape(_WHITESPACE.sub(" ", text))
+    # urlize escapes the text itself and links bare URLs (rel="nofollow").
+    return str(urlize(_WHITESPACE.sub(" ", text), nofollow=True, autoescape=True))
 
 
 def _math_html(latex: str, display: str, source: str) -> str:

@@ -39,7 +39,8 @@ def trending_papers() -> QuerySet[Paper]:
     """Stand-in ranking until trending scores exist: papers with code first, then newest.
 
     "Newest" is by v1 submission date, then by when papertrend first saw the paper
-    (papers without a known date sort after dated ones within each group).
+    (papers without a known date sort after dated ones within each group). Papers
+    loaded together keep their load order, so a trending page keeps its ranking.
     """
     has_code = Exists(PaperRepository.objects.filter(paper=OuterRef("pk")))
     return (
@@ -49,7 +50,7 @@ def trending_papers() -> QuerySet[Paper]:
             F("has_code").desc(),
             F("published").desc(nulls_last=True),
             F("created_at").desc(),
-            F("id").desc(),
+            F("id").asc(),
         )
     )
 
@@ -60,7 +61,7 @@ def new_papers() -> QuerySet[Paper]:
         F("published").desc(nulls_last=True),
         F("announced").desc(nulls_last=True),
         F("created_at").desc(),
-        F("id").desc(),
+        F("id").asc(),
     )
 
 

@@ -52,6 +52,13 @@ class SyncStats:
     seconds: float = 0.0
     rebuilt: bool = False
 
+    def __str__(self) -> str:
+        what = "rebuilt" if self.rebuilt else "synced"
+        return (
+            f"{what}: {self.indexed} indexed, {self.removed} removed "
+            f"({self.queue_rows} queued changes) in {self.seconds:.1f} s"
+        )
+
 
 def sync(batch_size: int = 1000) -> SyncStats:
     """Apply every queued paper change to the index, ``batch_size`` queue rows per commit.

@@ -46,6 +46,12 @@ class SearchResults:
         return self.page * self.per_page < min(self.total, backend.MAX_RESULT_WINDOW)
 
     @property
+    def num_pages(self) -> int:
+        """Pages the results fill (at least 1), within the backend's result window."""
+        shown = min(self.total, backend.MAX_RESULT_WINDOW)
+        return max(1, -(-shown // self.per_page))
+
+    @property
     def previous_page(self) -> int:
         return self.page - 1
 
@@ -99,7 +105,10 @@ def search_papers(q: str, *, page: int = 1, per_page: int | None = None) -> Sear
 
     arxiv_id, direct = _direct_paper(query)
     if arxiv_id is not None and direct is None:
-        notes.append(f"arXiv:{arxiv_id} is not in papertrend yet.")
+        notes.append(
+            f"arXiv:{arxiv_id} is not in papertrend yet "
+            f"(an operator can add it with `papertrend harvest --id {arxiv_id}`)."
+        )
     offset = (page - 1) * per_page
     limit = per_page
     exclude: list[str] = []
@@ -119,11 +128,13 @@ def search_papers(q: str, *, page: int = 1, per_page: int | None = None) -> Sear
             papers.insert(0, direct)
     results.papers = papers
     results.total = total
-    if total == 0:
+    if total == 0 and not (arxiv_id is not None and direct is None):
         if backend.analyze(query.replace('"', " ")):
             notes.append("No papers match your search. Try fewer or different words.")
-        else:
+        elif any(ch.isalnum() for ch in query):
             notes.append("Your query has only very common words; try more specific ones.")
+        else:
+            notes.append("Type some words to search paper titles, authors and abstracts.")
     elif not papers:
         notes.append("There are no results on this page.")
     results.message = " ".join(notes) or None

@@ -53,9 +53,10 @@ from papertrend.papers.text import (
         ("\\href{https://x.org}{our code}", "our code"),
         ("\\url{https://x.org}", "https://x.org"),
         ("Title\n  over two lines", "Title over two lines"),
-        ("unbalanced {brace", "unbalanced brace"),
+        ("unbalanced {brace", "unbalanced {brace"),  # no TeX macro: braces are literal
         ("unbalanced $dollar", "unbalanced dollar"),
-        ("}}} closing", "closing"),
+        ("}}} closing", "}}} closing"),
+        ("mathcal{O}(n)", "mathcal{O}(n)"),
         ("", ""),
     ],
 )
@@ -118,7 +119,7 @@ def test_tex_to_text_never_raises_on_tex_like(s: str) -> None:
 # ---- tex_to_html ----------------------------------------------------------
 
 MATHML_TAGS = text_module._MATHML_TAGS
-MATHML_ATTRIBUTES = text_module._MATHML_ATTRIBUTES | {"xmlns", "class"}
+MATHML_ATTRIBUTES = text_module._MATHML_ATTRIBUTES | {"xmlns", "class", "href", "rel"}
 
 
 class _Checker(HTMLParser):
@@ -135,20 +136,22 @@ class _Checker(HTMLParser):
 
 
 def assert_safe_html(html: str) -> None:
-    """Only MathML (and <code class="tex">) elements, allowlisted attributes, no script URLs."""
+    """Only MathML, <code class="tex"> and urlize's links; allowlisted attributes; no scripts."""
     checker = _Checker()
     checker.feed(html)
     checker.close()
-    assert set(checker.tags) <= MATHML_TAGS | {"code"}
+    assert set(checker.tags) <= MATHML_TAGS | {"code", "a"}
     for name, value in checker.attributes:
         assert name in MATHML_ATTRIBUTES
         assert "javascript" not in value.lower()
+        assert name != "href" or value.startswith(("http://", "https://", "mailto:"))
+        assert name != "rel" or value == "nofollow"
         assert name != "class" or value == "tex"
     assert "<script" not in html.lower()
     # Every "<" opens an allowed tag or closes one; anything else would be escaped.
     for piece in html.split("<")[1:]:
         name = piece.lstrip("/").split(">")[0].split(" ")[0]
-        assert name in MATHML_TAGS | {"code"}
+        assert name in MATHML_TAGS | {"code", "a"}
 
 
 def test_text_is_escaped() -> None:
@@ -314,3 +317,11 @@ def test_real_hard_titles(shared_data: Path) -> None:
     assert "A transcendental approach to Kollár's injectivity theorem" in by_text
     assert "Evidence for an excitonic insulator phase in 1T-TiSe_2" in by_text
     assert "From dyadic Λ_α to Λ_α" in by_text
+
+
+def test_urls_in_text_become_escaped_links() -> None:
+    html = tex_to_html('Code: https://github.com/x/y. See "<b>" & $x$')
+    assert '<a href="https://github.com/x/y" rel="nofollow">https://github.com/x/y</a>.' in html
+    assert "&lt;b&gt;" in html and "&amp;" in html
+    assert_safe_html(html)
+    assert 'href="javascript' not in tex_to_html("javascript:alert(1) www.example.org")

@@ -23,6 +23,7 @@ import email.utils
 import importlib
 import itertools
 import json
+import logging
 import os
 import re
 from collections.abc import Callable, Iterable, Iterator
@@ -33,6 +34,8 @@ import defusedxml.ElementTree as SafeET
 
 from papertrend.papers import records
 from papertrend.papers.records import ParseResult, ParseStream, RecordError
+
+logger = logging.getLogger(__name__)
 
 __all__ = [
     "UNKNOWN",
@@ -366,13 +369,17 @@ def iter_records(paths: Iterable[Path], fmt: str | None = None) -> Iterator[Pars
     if fmt is not None and fmt not in records.FORMATS:
         raise ValueError(f"unknown format {fmt!r}; expected one of {records.FORMATS}")
     for given in paths:
+        ignored: list[str] = []
         for path, in_directory in _expand(Path(given)):
             file_format = fmt
             if fmt is None or in_directory:
                 try:
                     file_format = detect(path)
                 except UnknownFormat as exc:
-                    if not (in_directory and exc.auxiliary):
+                    if in_directory and exc.auxiliary:
+                        logger.debug("ignored %s: %s", path, exc.reason)
+                        ignored.append(f"{path.name} ({exc.reason})")
+                    else:
                         yield RecordError(UNKNOWN, str(path), exc.reason)
                     continue
                 except OSError as exc:
@@ -382,6 +389,13 @@ def iter_records(paths: Iterable[Path], fmt: str | None = None) -> Iterator[Pars
                     continue
             assert file_format is not None
             yield from _parse_file(path, file_format)
+        if ignored:
+            logger.info(
+                "ignored %d files under %s that hold no paper records, e.g. %s",
+                len(ignored),
+                given,
+                "; ".join(ignored[:3]),
+            )
 
 
 def _parse_file(path: Path, fmt: str) -> ParseStream:

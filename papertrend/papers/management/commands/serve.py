@@ -18,10 +18,10 @@ from papertrend.papers.models import Paper
 OFFLINE_HELP = """\
 The database is empty and arXiv could not be reached ({error}).
 The site starts anyway. To fill it, load files you have, for example:
-    papertrend ingest path/to/arxiv-metadata-oai-snapshot.json
+    .venv/bin/papertrend ingest path/to/arxiv-metadata-oai-snapshot.json
     make run LOAD="path/to/file-or-folder ..."      (or PAPERTREND_LOAD=path1,path2)
 or, once online:
-    papertrend harvest --set cs"""
+    .venv/bin/papertrend harvest --set cs"""
 
 
 class Command(BaseCommand):
@@ -72,7 +72,9 @@ class Command(BaseCommand):
             f"The database is empty: fetching recent papers from {settings.ARXIV_API_URL} ..."
         )
         try:
-            summary = harvest_api(ArxivClient.from_settings(), query=query, max_results=200)
+            # Fail fast: a first start offline should not sit through a harvest's retries.
+            client = ArxivClient.from_settings(max_retries=1, timeout_s=10)
+            summary = harvest_api(client, query=query, max_results=200)
         except (ArxivError, OSError) as error:
             self.stdout.write(self.style.WARNING(OFFLINE_HELP.format(error=error)))
             return
@@ -90,5 +92,5 @@ class Command(BaseCommand):
         self.stdout.write(f"Serving papertrend at http://{bind}/ (Ctrl-C stops it)")
         sys.stdout.flush()
         argv = [gunicorn, "papertrend.wsgi", "--bind", bind, "--workers", str(workers)]
-        argv += ["--access-logfile", "-", "--timeout", "60"]
+        argv += ["--access-logfile", "-", "--timeout", "60", "--no-control-socket"]
         os.execv(gunicorn, argv)  # noqa: S606 -- fixed argv, no shell
