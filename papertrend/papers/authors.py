@@ -54,7 +54,7 @@ _PARTICLES = frozenset(
     ]
 )
 _LOWERCASE_ONLY_PARTICLES = frozenset({"la", "le", "zu", "mac"})
-_SUFFIX = re.compile(r"^(?:Jr|Sr|II|III|IV)\.?$")
+_SUFFIX = re.compile(r"^(?:Jr|Sr|II|III|IV|V|SJ|S\.J)\.?$")
 _COLLABORATION = re.compile(
     r"\b(?:collaborations?|collab\.|consortium|team|group|project|survey)\b", re.IGNORECASE
 )

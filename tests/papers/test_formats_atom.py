@@ -178,3 +178,36 @@ def test_entity_attacks_and_garbage_are_refused(tmp_path: Path) -> None:
     path.write_text('{"url": "u"}')
     (error,) = atom.parse(path)
     assert "not a recorded API response" in error.message
+
+
+def test_recording_with_mojibake_is_repaired(tmp_path) -> None:
+    import json as _json
+
+    from papertrend.papers.formats import atom as atom_module
+
+    feed = (
+        '<feed xmlns="http://www.w3.org/2005/Atom"><entry>'
+        "<id>http://arxiv.org/abs/1706.00679v1</id><updated>2017-06-02T12:00:00Z</updated>"
+        "<published>2017-06-02T12:00:00Z</published><title>Testing</title><summary>S</summary>"
+        "<author><name>Jean-Marc Azaïs</name></author></entry></feed>"
+    )
+    garbled = feed.encode("utf-8").decode("latin-1")
+    path = tmp_path / "rec.json"
+    path.write_text(_json.dumps({"url": "u", "status_code": 200, "body": garbled}))
+    (record,) = list(atom_module.parse(path))
+    assert record.authors[0].keyname == "Azaïs"
+    # A body that is already right is left alone.
+    path.write_text(_json.dumps({"url": "u", "status_code": 200, "body": feed}))
+    (record,) = list(atom_module.parse(path))
+    assert record.authors[0].keyname == "Azaïs"
+
+
+def test_real_recording_names_are_not_garbled(shared_data) -> None:
+    from papertrend.papers.formats import atom as atom_module
+
+    path = (
+        shared_data / "arxiv" / "api-atom" / "recorded_json" / "q_testing_s0_m100_cfe7536492ca.json"
+    )
+    names = [a.full_name for r in atom_module.parse(path) for a in getattr(r, "authors", [])]
+    assert "Jean-Marc Azaïs" in names
+    assert not any("Ã" in name for name in names)

@@ -132,7 +132,23 @@ def unwrap(data: bytes) -> tuple[int | None, bytes]:
         raise AtomFormatError(f"not a recorded API response: {exc}") from exc
     if not isinstance(body, str) or not (status is None or isinstance(status, int)):
         raise AtomFormatError("not a recorded API response: body must be a string")
-    return status, body.encode("utf-8")
+    return status, _undo_mojibake(body).encode("utf-8")
+
+
+def _undo_mojibake(body: str) -> str:
+    """Repair a body whose UTF-8 bytes were decoded as Latin-1 when it was recorded.
+
+    Recordings made with ``requests`` and no charset header hold "AzaÃ¯s" for
+    "Azaïs". Re-encoding as Latin-1 and decoding as UTF-8 only succeeds when every
+    character is below U+0100 and the bytes form valid UTF-8, which a genuinely
+    Latin-1 text with accents practically never does; anything else is kept.
+    """
+    if body.isascii():
+        return body
+    try:
+        return body.encode("latin-1").decode("utf-8")
+    except (UnicodeEncodeError, UnicodeDecodeError):
+        return body
 
 
 def parse(path: Path) -> ParseStream:
