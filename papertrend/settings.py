@@ -46,6 +46,8 @@ INSTALLED_APPS = [
     "papertrend.papers",
     "papertrend.coderepos",
     "papertrend.search",
+    "papertrend.accounts",
+    "papertrend.trending",
 ]
 
 MIDDLEWARE = [

@@ -18,6 +18,23 @@ class Repository(models.Model):
     name = models.CharField(max_length=255)
     key = models.CharField(max_length=600, unique=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    # What the code host says (GitHub: GET /repos/{owner}/{repo}); null until fetched.
+    host_id = models.BigIntegerField(null=True, blank=True, help_text="the host's numeric id")
+    stars = models.PositiveIntegerField(null=True, blank=True)
+    description = models.TextField(blank=True)
+    language = models.CharField(max_length=100, blank=True)
+    topics = models.JSONField(default=list, blank=True)
+    archived = models.BooleanField(default=False)
+    pushed_at = models.DateTimeField(null=True, blank=True)
+    missing = models.BooleanField(default=False, help_text="the host answered 404")
+    hidden = models.BooleanField(default=False, help_text="hidden by a moderator")
+    # Star tracking: conditional requests, scheduling, and the claim a worker holds.
+    etag = models.CharField(max_length=200, blank=True)
+    fetched_at = models.DateTimeField(null=True, blank=True)
+    next_fetch_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    history_backfilled = models.BooleanField(default=False)
+    claimed_by = models.CharField(max_length=100, blank=True)
+    claimed_until = models.DateTimeField(null=True, blank=True)
     papers: models.ManyToManyField[Paper, PaperRepository] = models.ManyToManyField(
         Paper, through="PaperRepository", related_name="repositories"
     )
@@ -57,3 +74,32 @@ class PaperRepository(models.Model):
 
     def __str__(self) -> str:
         return f"{self.paper.key} -> {self.repository}"
+
+
+class StarSnapshot(models.Model):
+    """A repository's star count at a moment (UTC): the time series star velocity reads.
+
+    Rows come from refreshes (``source="api"``) and from the stargazer history
+    backfilled when a repository is first linked (``source="history"``, one row per
+    day with the cumulative count at the end of that day).
+    """
+
+    API = "api"
+    HISTORY = "history"
+    SOURCES = [(API, "repository metadata"), (HISTORY, "stargazer history")]
+
+    repository = models.ForeignKey(Repository, on_delete=models.CASCADE, related_name="snapshots")
+    observed_at = models.DateTimeField()
+    stars = models.PositiveIntegerField()
+    source = models.CharField(max_length=16, choices=SOURCES, default=API)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["repository", "observed_at"], name="snapshot_unique_moment"
+            )
+        ]
+        indexes = [models.Index(fields=["repository", "-observed_at"], name="snapshot_latest_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.repository} {self.stars} at {self.observed_at:%Y-%m-%d %H:%M}"

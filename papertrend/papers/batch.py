@@ -39,6 +39,7 @@ INSERT_COLUMNS = (
     "key",
     "arxiv_id",
     "title_key",
+    "feed_day",
     "hidden",
     "created_at",
     "modified_at",
@@ -170,7 +171,7 @@ class BatchWriter:
             entry.paper.modified_at = now
         Paper.objects.bulk_update(
             [e.paper for e in changed if e.paper is not None],
-            [*STORED_FIELDS, "key", "arxiv_id", "title_key", "modified_at"],
+            [*STORED_FIELDS, "key", "arxiv_id", "title_key", "feed_day", "modified_at"],
             batch_size=500,
         )
         touched = new + changed
@@ -217,6 +218,7 @@ class BatchWriter:
         paper.key = entry.key
         paper.arxiv_id = entry.arxiv_id
         paper.title_key = title_key(paper.title)  # cached: the batch computed it already
+        paper.feed_day = paper.announced or (paper.published.date() if paper.published else None)
 
     def _absorb(self, entries: list[Entry]) -> None:
         """Move sources and code links of title-only duplicates onto the arXiv paper; drop them."""

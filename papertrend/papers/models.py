@@ -45,6 +45,12 @@ class Paper(models.Model):
     published = models.DateTimeField(null=True, blank=True, help_text="v1 submitted (UTC)")
     updated = models.DateTimeField(null=True, blank=True, help_text="latest version (UTC)")
     announced = models.DateField(null=True, blank=True, help_text="day a listing showed it")
+    feed_day = models.DateField(
+        null=True,
+        blank=True,
+        db_index=True,
+        help_text="day the paper appears in daily feeds: announced or submitted, else v1 day",
+    )
     withdrawn = models.BooleanField(default=False)
     hidden = models.BooleanField(default=False, help_text="hidden by a moderator")
     created_at = models.DateTimeField(auto_now_add=True, help_text="first seen by papertrend")
