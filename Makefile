@@ -30,12 +30,12 @@ typecheck: $(BIN)/.installed
 
 test-sqlite: $(BIN)/.installed
 	@echo "== test suite on SQLite"
-	$(BIN)/pytest -q -p no:cacheprovider
+	$(BIN)/pytest -q -p no:cacheprovider -n 2
 
 test-postgres: $(BIN)/.installed
 	@if $(BIN)/python -c "import psycopg,sys; psycopg.connect('$(POSTGRES_URL)', connect_timeout=3).close()" 2>/dev/null; then \
 		echo "== test suite on PostgreSQL ($(POSTGRES_URL))"; \
-		DATABASE_URL=$(POSTGRES_URL) $(BIN)/pytest -q -p no:cacheprovider; \
+		DATABASE_URL=$(POSTGRES_URL) $(BIN)/pytest -q -p no:cacheprovider -n 2; \
 	elif [ -n "$$REQUIRE_POSTGRES" ]; then \
 		echo "PostgreSQL is not reachable at $(POSTGRES_URL) and REQUIRE_POSTGRES is set"; exit 1; \
 	else \

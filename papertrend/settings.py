@@ -11,7 +11,15 @@ from pathlib import Path
 
 import dj_database_url
 
-from papertrend.env import env_bool, env_float, env_int, env_list, env_path, env_str
+from papertrend.env import (
+    ImproperlyConfiguredEnv,
+    env_bool,
+    env_float,
+    env_int,
+    env_list,
+    env_path,
+    env_str,
+)
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 DATA_DIR = env_path("PAPERTREND_DATA_DIR", Path.cwd() / "var")
@@ -147,3 +155,39 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "INFO"}},
 }
+
+LOGIN_URL = "accounts:login"
+LOGIN_REDIRECT_URL = "papers:trending"
+LOGOUT_REDIRECT_URL = "papers:trending"
+
+# Rate limits (django-ratelimit) need a cache every worker shares: the database by
+# default (`papertrend serve` creates its table), Redis when CACHE_URL names one.
+CACHE_URL = env_str("CACHE_URL", "")
+if CACHE_URL.startswith(("redis://", "rediss://")):
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}
+    }
+elif CACHE_URL:
+    raise ImproperlyConfiguredEnv(f"CACHE_URL={CACHE_URL!r}: only redis:// URLs are supported")
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "papertrend_cache",
+        }
+    }
+UPVOTE_RATE = env_str("PAPERTREND_UPVOTE_RATE", "60/h")
+SUBMISSION_RATE = env_str("PAPERTREND_SUBMISSION_RATE", "10/d")
+
+# GitHub (star tracking). A token raises the API limit from 60 to 5,000 requests/hour.
+GITHUB_API_URL = env_str("PAPERTREND_GITHUB_API_URL", "https://api.github.com")
+GITHUB_TOKEN = env_str("GITHUB_TOKEN", "")
+GITHUB_TIMEOUT = env_float("PAPERTREND_GITHUB_TIMEOUT", 20.0, minimum=0.1)
+GITHUB_MAX_RETRIES = env_int("PAPERTREND_GITHUB_MAX_RETRIES", 3, minimum=0)
+GITHUB_MAX_RATE_LIMIT_WAIT = env_float("PAPERTREND_GITHUB_MAX_RATE_LIMIT_WAIT", 900.0, minimum=0)
+STARS_BATCH_SIZE = env_int("PAPERTREND_STARS_BATCH_SIZE", 50, minimum=1)
+STARS_CLAIM_SECONDS = env_int("PAPERTREND_STARS_CLAIM_SECONDS", 600, minimum=10)
+STARS_HOT_INTERVAL = env_int("PAPERTREND_STARS_HOT_INTERVAL", 3600, minimum=60)
+STARS_INTERVAL = env_int("PAPERTREND_STARS_INTERVAL", 86400, minimum=60)
+STARS_COLD_INTERVAL = env_int("PAPERTREND_STARS_COLD_INTERVAL", 604800, minimum=60)
+STARS_LOOP_SLEEP = env_float("PAPERTREND_STARS_LOOP_SLEEP", 60.0, minimum=0)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.db.models import QuerySet
+from django.http import HttpRequest
 
 from papertrend.coderepos.models import PaperRepository, Repository
 
@@ -19,13 +21,24 @@ class PaperLinkInline(admin.TabularInline):
 
 @admin.register(Repository)
 class RepositoryAdmin(admin.ModelAdmin):
-    list_display = ("key", "host", "owner", "name", "created_at")
-    list_filter = ("host",)
+    list_display = ("key", "host", "owner", "name", "hidden", "created_at")
+    list_filter = ("host", "hidden")
     search_fields = ("key", "owner", "name")
     ordering = ("-created_at", "-id")
     readonly_fields = ("created_at",)
     show_full_result_count = False
     inlines = (PaperLinkInline,)
+    actions = ("hide_repositories", "unhide_repositories")
+
+    @admin.action(description="Hide selected repositories from the site")
+    def hide_repositories(self, request: HttpRequest, queryset: QuerySet[Repository]) -> None:
+        count = queryset.update(hidden=True)
+        self.message_user(request, f"Hid {count} repository(ies).", messages.SUCCESS)
+
+    @admin.action(description="Show selected repositories on the site again")
+    def unhide_repositories(self, request: HttpRequest, queryset: QuerySet[Repository]) -> None:
+        count = queryset.update(hidden=False)
+        self.message_user(request, f"Showed {count} repository(ies).", messages.SUCCESS)
 
 
 @admin.register(PaperRepository)

@@ -14,7 +14,7 @@ from typing import Any
 from django.conf import settings
 from django.core.paginator import EmptyPage, Page, Paginator
 from django.db import DatabaseError, connection
-from django.db.models import Exists, F, OuterRef, Q, QuerySet
+from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet
 from django.http import (
     Http404,
     HttpRequest,
@@ -22,21 +22,38 @@ from django.http import (
     HttpResponsePermanentRedirect,
 )
 from django.shortcuts import render
+from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
-from papertrend.coderepos.models import PaperRepository
+from papertrend.accounts.upvotes import annotate_upvotes, attach_upvotes
+from papertrend.coderepos.models import PaperRepository, Repository
 from papertrend.papers import identifiers
 from papertrend.papers.models import Paper
+from papertrend.trending.page import (
+    WINDOW_CHOICES,
+    card_papers,
+    parse_window,
+    ranked_scores,
+    star_charts,
+)
+
+
+def visible_repositories() -> Prefetch:
+    """Prefetch a paper's ``repositories`` without those a moderator hid."""
+    return Prefetch("repositories", queryset=Repository.objects.filter(hidden=False))
 
 
 def visible_papers() -> QuerySet[Paper]:
     """Papers a visitor may see (not hidden by a moderator), with repositories prefetched."""
-    return Paper.objects.filter(hidden=False).prefetch_related("repositories")
+    return Paper.objects.filter(hidden=False).prefetch_related(visible_repositories())
 
 
 def trending_papers() -> QuerySet[Paper]:
-    """Stand-in ranking until trending scores exist: papers with code first, then newest.
+    """Fallback ranking while no trending scores exist: papers with code first, then newest.
+
+    ``/`` ranks by ``TrendingScore`` (see :func:`trending`); this order is used only
+    when ``papertrend trending compute`` has not run yet for the chosen window.
 
     "Newest" is by v1 submission date, then by when papertrend first saw the paper
     (papers without a known date sort after dated ones within each group). Papers
@@ -65,7 +82,7 @@ def new_papers() -> QuerySet[Paper]:
     )
 
 
-def paginate(request: HttpRequest, papers: QuerySet[Paper]) -> Page:
+def paginate(request: HttpRequest, papers: QuerySet[Any]) -> Page:
     """The page named by ``?page=`` (``PAPERS_PER_PAGE`` papers each).
 
     A missing or non-numeric page number means page 1.
@@ -88,7 +105,7 @@ def paginate(request: HttpRequest, papers: QuerySet[Paper]) -> Page:
 def _list_page(
     request: HttpRequest, papers: QuerySet[Paper], context: dict[str, Any]
 ) -> HttpResponse:
-    page = paginate(request, papers)
+    page = paginate(request, annotate_upvotes(papers, request.user))
     # An empty first page may mean an empty site: say how to load papers.
     site_is_empty = page.number == 1 and not page.object_list and not Paper.objects.exists()
     return render(
@@ -100,11 +117,31 @@ def _list_page(
 
 @require_safe
 def trending(request: HttpRequest) -> HttpResponse:
-    """``/``: the trending list (see :func:`trending_papers`), paginated by ``?page=``."""
-    return _list_page(
+    """``/``: papers by trending score for ``?window=day|week|month``, paginated by ``?page=``.
+
+    The window defaults to ``trending.page.DEFAULT_WINDOW``; an unknown value means
+    the default. Each card gets its "why it is trending" line and a sparkline of
+    new stars per day. Until scores exist for the window the page falls back to
+    :func:`trending_papers` and says so. See docs/trending.md.
+    """
+    window = parse_window(request.GET.get("window"))
+    context = {
+        "heading": "Trending papers",
+        "nav": "trending",
+        "window": window,
+        "windows": WINDOW_CHOICES,
+        "page_query": f"window={window}&",
+    }
+    scores = ranked_scores(window)
+    if not scores.exists():
+        return _list_page(request, trending_papers(), {**context, "trending_fallback": True})
+    page = paginate(request, scores)
+    papers = card_papers(page.object_list, timezone.now())
+    attach_upvotes(papers, request.user)
+    return render(
         request,
-        trending_papers(),
-        {"heading": "Trending papers", "nav": "trending"},
+        "papers/list.html",
+        {**context, "page": page, "papers": papers, "site_is_empty": False},
     )
 
 
@@ -115,7 +152,7 @@ def new(request: HttpRequest) -> HttpResponse:
 
 
 def _with_details(papers: QuerySet[Paper]) -> QuerySet[Paper]:
-    return papers.prefetch_related("versions", "sources", "repositories")
+    return papers.prefetch_related("versions", "sources", visible_repositories())
 
 
 @require_safe
@@ -129,7 +166,8 @@ def paper_detail(request: HttpRequest, key: str) -> HttpResponse:
     Raises:
         Http404: no visible paper has that key or identifier.
     """
-    paper = _with_details(Paper.objects.filter(key=key, hidden=False)).first()
+    visible = Paper.objects.filter(key=key, hidden=False)
+    paper = _with_details(annotate_upvotes(visible, request.user)).first()
     if paper is not None:
         return render(request, "papers/detail.html", detail_context(paper))
     try:
@@ -201,6 +239,7 @@ def detail_context(paper: Paper) -> dict[str, Any]:
         "versions": versions,
         "sources": sources,
         "repositories": list(paper.repositories.all()),
+        "star_charts": star_charts(list(paper.repositories.all())),
     }
 
 

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from django.db.models import prefetch_related_objects
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_safe
 
+from papertrend.accounts.upvotes import attach_upvotes
+from papertrend.papers.views import visible_repositories
 from papertrend.search.service import search_papers
 
 
@@ -23,4 +26,7 @@ def search(request: HttpRequest) -> HttpResponse:
     query = request.GET.get("q", "")
     page = _page_number(request.GET.get("page"))
     results = search_papers(query, page=page)
+    # One query per relation for the whole page, not per card; hidden repositories stay out.
+    prefetch_related_objects(results.papers, visible_repositories())
+    attach_upvotes(results.papers, request.user)
     return render(request, "search/results.html", {"results": results, "query": results.query})

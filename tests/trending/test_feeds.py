@@ -1,0 +1,202 @@
+"""Daily, weekly and monthly feeds: membership, order, navigation, invalid periods, escaping."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, date, datetime
+
+import pytest
+from django.contrib.auth.models import User
+from django.test import Client
+
+from papertrend.accounts.models import Upvote
+from papertrend.papers.models import Paper
+from papertrend.trending.periods import InvalidPeriod, parse_period
+
+pytestmark = pytest.mark.django_db
+
+
+def paper(
+    key: str,
+    day: date | None,
+    *,
+    votes: int = 0,
+    published: datetime | None = None,
+    hidden: bool = False,
+    title: str | None = None,
+) -> Paper:
+    """A paper in the feed of ``day`` with ``votes`` upvotes (from voters v0, v1, …)."""
+    made = Paper.objects.create(
+        key=key,
+        arxiv_id=key,
+        title_key=key,
+        title=title or f"Paper {key}",
+        feed_day=day,
+        published=published or datetime(2025, 3, 1, tzinfo=UTC),
+        hidden=hidden,
+    )
+    for i in range(votes):
+        voter, _ = User.objects.get_or_create(username=f"v{i}")
+        Upvote.objects.create(user=voter, paper=made)
+    return made
+
+
+def keys_on(page: str) -> list[str]:
+    return re.findall(r'<a href="/papers/(2503\.\d{5})">', page)
+
+
+@pytest.fixture
+def march() -> None:
+    paper("2503.00001", date(2025, 3, 14), votes=1)
+    paper("2503.00002", date(2025, 3, 14), votes=3)
+    paper("2503.00003", date(2025, 3, 14), published=datetime(2025, 3, 13, tzinfo=UTC))
+    paper("2503.00004", date(2025, 3, 14), published=datetime(2025, 3, 12, tzinfo=UTC))
+    paper("2503.00005", date(2025, 3, 14), hidden=True, votes=5)
+    paper("2503.00006", date(2025, 3, 10), votes=2)  # Monday of 2025-W11
+    paper("2503.00007", date(2025, 3, 16))  # Sunday of 2025-W11
+    paper("2503.00008", date(2025, 3, 17), votes=4)  # 2025-W12
+    paper("2503.00009", date(2025, 3, 31))
+    paper("2503.00010", date(2025, 4, 1), votes=5)
+    paper("2503.00011", None, votes=5)
+
+
+def test_day_feed_membership_and_order(client: Client, march: None) -> None:
+    page = client.get("/papers/date/2025-03-14").content.decode()
+    # Upvotes first, then the newest v1 date; hidden and other days' papers are left out.
+    assert keys_on(page) == ["2503.00002", "2503.00001", "2503.00003", "2503.00004"]
+    assert "Daily papers" in page
+    assert "Friday, 14 March 2025" in page
+
+
+def test_ties_fall_back_to_published_then_id(client: Client) -> None:
+    same = datetime(2025, 3, 1, tzinfo=UTC)
+    paper("2503.00022", date(2025, 3, 14), published=same)
+    paper("2503.00021", date(2025, 3, 14), published=same)
+    paper("2503.00023", date(2025, 3, 14), published=datetime(2025, 3, 2, tzinfo=UTC))
+    page = client.get("/papers/date/2025-03-14").content.decode()
+    assert keys_on(page) == ["2503.00023", "2503.00022", "2503.00021"]
+
+
+def test_week_feed_is_iso_week(client: Client, march: None) -> None:
+    page = client.get("/papers/week/2025-W11").content.decode()
+    assert keys_on(page) == [
+        "2503.00002",
+        "2503.00006",
+        "2503.00001",
+        "2503.00003",
+        "2503.00004",
+        "2503.00007",
+    ]
+    assert "Week 11 of 2025 (10 Mar to 16 Mar 2025)" in page
+
+
+def test_month_feed(client: Client, march: None) -> None:
+    page = client.get("/papers/month/2025-03").content.decode()
+    assert keys_on(page) == [
+        "2503.00008",
+        "2503.00002",
+        "2503.00006",
+        "2503.00001",
+        "2503.00003",
+        "2503.00004",
+        "2503.00007",
+        "2503.00009",
+    ]
+    assert "March 2025" in page
+
+
+@pytest.mark.parametrize(
+    ("url", "previous", "following"),
+    [
+        ("/papers/date/2025-03-01", "/papers/date/2025-02-28", "/papers/date/2025-03-02"),
+        ("/papers/date/2024-12-31", "/papers/date/2024-12-30", "/papers/date/2025-01-01"),
+        ("/papers/week/2025-W01", "/papers/week/2024-W52", "/papers/week/2025-W02"),
+        ("/papers/week/2020-W53", "/papers/week/2020-W52", "/papers/week/2021-W01"),
+        ("/papers/month/2025-01", "/papers/month/2024-12", "/papers/month/2025-02"),
+        ("/papers/month/2024-12", "/papers/month/2024-11", "/papers/month/2025-01"),
+    ],
+)
+def test_previous_and_next_links(client: Client, url: str, previous: str, following: str) -> None:
+    page = client.get(url).content.decode()
+    assert f'<a rel="prev" class="feed-previous" href="{previous}">' in page
+    assert f'<a rel="next" class="feed-next" href="{following}">' in page
+
+
+def test_no_next_link_into_the_future(client: Client) -> None:
+    today = date.today()
+    page = client.get("/papers/date/today", follow=True)
+    assert page.redirect_chain[-1][0] == f"/papers/date/{today.isoformat()}"
+    assert 'rel="next"' not in page.content.decode()
+    assert 'rel="prev"' in page.content.decode()
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/papers/date/2025-02-30",
+        "/papers/date/2025-13-01",
+        "/papers/date/2025-3-14",
+        "/papers/date/20250314",
+        "/papers/date/0000-01-01",
+        "/papers/week/2025-W54",
+        "/papers/week/2025-W53",  # 2025 has 52 ISO weeks
+        "/papers/week/2025-W00",
+        "/papers/week/2025-W1",
+        "/papers/month/2025-13",
+        "/papers/month/2025-00",
+        "/papers/month/2025",
+        "/papers/month/99999-01",
+    ],
+)
+def test_invalid_periods_are_404(client: Client, url: str) -> None:
+    assert client.get(url).status_code == 404
+
+
+def test_edges_of_the_calendar_do_not_fail(client: Client) -> None:
+    for url in ("/papers/date/0001-01-01", "/papers/week/0001-W01", "/papers/month/9999-11"):
+        assert client.get(url).status_code == 200
+    # The period would end on 10000-01-01, which Python's dates cannot hold.
+    assert client.get("/papers/month/9999-12").status_code == 404
+
+
+def test_pagination(settings, client: Client) -> None:
+    settings.PAPERS_PER_PAGE = 2
+    for n in range(1, 6):
+        paper(f"2503.{n:05d}", date(2025, 3, 14), published=datetime(2025, 3, n, tzinfo=UTC))
+    first = client.get("/papers/date/2025-03-14").content.decode()
+    assert keys_on(first) == ["2503.00005", "2503.00004"]
+    assert "Page 1 of 3" in first
+    third = client.get("/papers/date/2025-03-14", {"page": 3}).content.decode()
+    assert keys_on(third) == ["2503.00001"]
+    assert client.get("/papers/date/2025-03-14", {"page": 4}).status_code == 404
+
+
+def test_script_title_is_escaped(client: Client) -> None:
+    paper("2503.00001", date(2025, 3, 14), title="<script>alert('x')</script> attack")
+    for url in ("/papers/date/2025-03-14", "/papers/week/2025-W11", "/papers/month/2025-03"):
+        page = client.get(url).content.decode()
+        assert "<script>alert" not in page, url
+        assert "&lt;script&gt;" in page, url
+
+
+def test_feed_urls_do_not_shadow_paper_pages(client: Client) -> None:
+    paper("2503.00001", date(2025, 3, 14))
+    assert client.get("/papers/2503.00001").status_code == 200
+    assert client.post("/papers/date/2025-03-14").status_code == 405
+
+
+def test_parse_period() -> None:
+    week = parse_period("week", "2025-W11")
+    assert (week.start, week.end, week.slug) == (date(2025, 3, 10), date(2025, 3, 17), "2025-W11")
+    assert parse_period("week", "2026-W01").start == date(2025, 12, 29)
+    month = parse_period("month", "2024-02")
+    assert (month.start, month.end) == (date(2024, 2, 1), date(2024, 3, 1))
+    assert parse_period("date", "2024-02-29").slug == "2024-02-29"
+    assert parse_period("date", "0001-01-01").previous() is None
+    assert parse_period("month", "9999-11").next() is None
+    with pytest.raises(InvalidPeriod):
+        parse_period("month", "9999-12")
+    with pytest.raises(InvalidPeriod):
+        parse_period("date", "2023-02-29")
+    with pytest.raises(InvalidPeriod):
+        parse_period("year", "2025")
