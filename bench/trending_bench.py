@@ -1,10 +1,14 @@
-"""Benchmark ``trending.score.compute_scores`` on synthetic data (not a test).
+"""Benchmark trending on synthetic data (not a test): the compute pass and the page under load.
 
-    .venv/bin/python bench/trending_bench.py --papers 100000 --snapshots 30
+    .venv/bin/python bench/trending_bench.py --papers 100000 --snapshots 30 --load-seconds 20
 
 Builds a throwaway SQLite database (or uses --database-url), with one repository
 per paper and ``--snapshots`` daily star snapshots per repository, then times one
-compute pass and the trending page query. Results go in docs/trending.md.
+compute pass and the trending page query. With ``--load-seconds`` it then serves
+that database with gunicorn (``--workers``) on 127.0.0.1 and measures requests/s
+and p50/p99 latency of several pages under ``--concurrency`` keep-alive clients
+(``bench/load.py``), against ``/healthz`` (one trivial query) measured in the same
+run as the baseline. Results go in docs/trending.md and docs/benchmarks.md.
 """
 
 from __future__ import annotations
@@ -23,6 +27,9 @@ def main() -> None:
     parser.add_argument("--papers", type=int, default=100_000)
     parser.add_argument("--snapshots", type=int, default=30)
     parser.add_argument("--database-url")
+    parser.add_argument("--load-seconds", type=float, default=0.0)
+    parser.add_argument("--concurrency", type=int, default=8)
+    parser.add_argument("--workers", type=int, default=2)
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="trending-bench-"))
     os.environ["PAPERTREND_DATA_DIR"] = str(work)
@@ -92,6 +99,12 @@ def main() -> None:
         f"first trending page (30 rows + repositories): {1000 * (time.perf_counter() - t):.0f} ms"
     )
     assert len(first) == 30
+    if args.load_seconds > 0:
+        from load import serve_and_measure
+
+        deep = max(1, args.papers // 30 // 2)
+        paths = ["/healthz", "/?window=week", "/?window=day", f"/?window=week&page={deep}", "/new"]
+        serve_and_measure(work, paths, args.load_seconds, args.concurrency, args.workers)
 
 
 if __name__ == "__main__":
