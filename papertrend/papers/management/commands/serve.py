@@ -59,6 +59,9 @@ class Command(BaseCommand):
             call_command("ingest", *map(str, loads), stdout=self.stdout, stderr=self.stderr)
         elif not Paper.objects.exists() and not options["no_fetch"]:
             self._first_fetch()
+        # Rank what is there now, so the first page is the trending page; the
+        # `trending compute` job keeps it fresh afterwards.
+        call_command("trending", "compute", stdout=self.stdout, stderr=self.stderr)
         if options["prepare_only"]:
             return
         self._exec_server(options["bind"], options["workers"])
