@@ -34,11 +34,12 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from types import TracebackType
 from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
+
+from papertrend.httpclient import PooledClient
 
 logger = logging.getLogger(__name__)
 
@@ -118,7 +119,7 @@ def parse_time(raw: str | None) -> datetime | None:
     return datetime.fromisoformat(raw.replace("Z", "+00:00")).astimezone(UTC)
 
 
-class GitHubClient:
+class GitHubClient(PooledClient):
     """Retrying, rate-limit-aware access to the GitHub REST API at ``base_url``.
 
     ``token``: a personal access token (sent as ``Authorization: Bearer``); without one
@@ -172,21 +173,6 @@ class GitHubClient:
         }
         options.update(overrides)
         return cls(**options)
-
-    def close(self) -> None:
-        """Close the underlying connection pool."""
-        self._http.close()
-
-    def __enter__(self) -> GitHubClient:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
 
     # --- endpoints -----------------------------------------------------------------
 

@@ -18,11 +18,11 @@ import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime
 from email.utils import parsedate_to_datetime
-from types import TracebackType
 from typing import Any
 
 import httpx
 
+from papertrend.httpclient import PooledClient
 from papertrend.papers import identifiers
 from papertrend.papers.formats.atom import AtomFormatError, AtomPage, parse_feed
 from papertrend.papers.formats.oai import NO_RECORDS_MATCH, OaiFormatError, OaiPage, parse_response
@@ -50,7 +50,7 @@ class ArxivError(Exception):
         self.code = code
 
 
-class ArxivClient:
+class ArxivClient(PooledClient):
     """Rate-limited, retrying access to ``oai_url`` (OAI-PMH 2.0) and ``api_url`` (Atom API).
 
     ``interval_s``: least time between consecutive requests, in seconds.
@@ -101,21 +101,6 @@ class ArxivClient:
         }
         options.update(overrides)
         return cls(**options)
-
-    def close(self) -> None:
-        """Close the underlying connection pool."""
-        self._http.close()
-
-    def __enter__(self) -> ArxivClient:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
 
     # --- OAI-PMH -------------------------------------------------------------------
 
