@@ -54,8 +54,8 @@ class SubmissionResult:
 def submit_paper(user: User, raw: str, *, today: date | None = None) -> SubmissionResult:
     """Submit the paper ``raw`` names (an arXiv id, versioned id or arxiv.org URL).
 
-    ``today`` (default: the current UTC day) becomes the feed day of a fetched
-    paper, and of a known paper that had none.
+    ``today`` (default: the current UTC day) becomes the paper's feed day when
+    this is its first submission, whether it was fetched now or already known.
 
     Raises:
         SubmissionError: ``raw`` is not an arXiv identifier, the paper is hidden by
@@ -73,7 +73,7 @@ def submit_paper(user: User, raw: str, *, today: date | None = None) -> Submissi
     if paper is not None:
         return SubmissionResult(paper, duplicate=True, recorded=_record(user, paper, day))
     paper = _fetch(arxiv_id)
-    recorded = _record(user, paper, day, force_day=True)
+    recorded = _record(user, paper, day)
     _sync_index()
     return SubmissionResult(paper, duplicate=False, recorded=recorded)
 
@@ -109,12 +109,14 @@ def _fetch(arxiv_id: str) -> Paper:
     return paper
 
 
-def _record(user: User, paper: Paper, day: date, *, force_day: bool = False) -> bool:
+def _record(user: User, paper: Paper, day: date) -> bool:
     """Record the first submission of ``paper``; True if this call recorded it."""
     try:
         with transaction.atomic():
             _, created = Submission.objects.get_or_create(paper=paper, defaults={"user": user})
-            if created and (force_day or paper.feed_day is None):
+            # The first submission brings the paper into that day's feed, as on
+            # Hugging Face's daily papers; later ones change nothing.
+            if created:
                 Paper.objects.filter(pk=paper.pk).update(feed_day=day)
                 paper.feed_day = day
     except IntegrityError:

@@ -8,7 +8,6 @@ keeps a deleted or stale paper.
 from __future__ import annotations
 
 from django.contrib import admin, messages
-from django.db import transaction
 from django.db.models import QuerySet
 from django.forms import ModelForm
 from django.http import HttpRequest
@@ -16,7 +15,7 @@ from django.http import HttpRequest
 from papertrend.coderepos.models import PaperRepository
 from papertrend.papers import identifiers
 from papertrend.papers.models import HarvestState, Paper, PaperSource, Version
-from papertrend.papers.services import delete_papers
+from papertrend.papers.services import delete_papers, forget_trending_scores, set_hidden
 from papertrend.search.models import enqueue
 
 
@@ -97,6 +96,8 @@ class PaperAdmin(admin.ModelAdmin):
     def save_model(self, request: HttpRequest, obj: Paper, form: ModelForm, change: bool) -> None:
         """Save, then queue the key (and the old key after a key change) for the index."""
         super().save_model(request, obj, form, change)
+        if "hidden" in form.changed_data and obj.hidden:
+            forget_trending_scores([obj.key])
         keys = [obj.key]
         if change and "key" in form.changed_data and form.initial.get("key"):
             keys.append(str(form.initial["key"]))
@@ -117,12 +118,9 @@ class PaperAdmin(admin.ModelAdmin):
         self._set_hidden(request, queryset, hidden=False)
 
     def _set_hidden(self, request: HttpRequest, queryset: QuerySet[Paper], *, hidden: bool) -> None:
-        with transaction.atomic():
-            keys = list(queryset.values_list("key", flat=True))
-            Paper.objects.filter(key__in=keys).update(hidden=hidden)
-            enqueue(keys)
+        count = set_hidden(queryset, hidden=hidden)
         verb = "Hid" if hidden else "Showed"
-        self.message_user(request, f"{verb} {len(keys)} paper(s).", messages.SUCCESS)
+        self.message_user(request, f"{verb} {count} paper(s).", messages.SUCCESS)
 
     def get_search_results(
         self, request: HttpRequest, queryset: QuerySet[Paper], search_term: str

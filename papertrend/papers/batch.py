@@ -218,7 +218,10 @@ class BatchWriter:
         paper.key = entry.key
         paper.arxiv_id = entry.arxiv_id
         paper.title_key = title_key(paper.title)  # cached: the batch computed it already
-        paper.feed_day = paper.announced or (paper.published.date() if paper.published else None)
+        # Every paper has a feed day (the first-seen day at worst), so /new and the
+        # daily feeds read one index on (feed_day, id).
+        first_day = paper.published or paper.created_at
+        paper.feed_day = paper.announced or (first_day.date() if first_day else None)
 
     def _absorb(self, entries: list[Entry]) -> None:
         """Move sources and code links of title-only duplicates onto the arXiv paper; drop them."""

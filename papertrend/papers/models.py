@@ -12,6 +12,7 @@ from typing import Any
 
 from django.db import models
 from django.urls import reverse
+from django.utils import timezone
 
 from papertrend.papers import identifiers
 
@@ -49,7 +50,7 @@ class Paper(models.Model):
         null=True,
         blank=True,
         db_index=True,
-        help_text="day the paper appears in daily feeds: announced or submitted, else v1 day",
+        help_text="day it appears in feeds: announced or submitted, else v1, else first seen",
     )
     withdrawn = models.BooleanField(default=False)
     hidden = models.BooleanField(default=False, help_text="hidden by a moderator")
@@ -60,10 +61,18 @@ class Paper(models.Model):
         indexes = [
             models.Index(fields=["-published", "-id"], name="paper_published_idx"),
             models.Index(fields=["-created_at", "-id"], name="paper_created_idx"),
+            models.Index(fields=["-feed_day", "-id"], name="paper_feed_day_idx"),
         ]
 
     def __str__(self) -> str:
         return f"{self.key}: {self.title[:80]}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        """Save; a paper always gets a feed day, the column /new and the feeds sort on."""
+        if self.feed_day is None:
+            first = self.published or self.created_at or timezone.now()
+            self.feed_day = self.announced or first.date()
+        super().save(*args, **kwargs)
 
     def get_absolute_url(self) -> str:
         return reverse("papers:detail", args=[self.key])

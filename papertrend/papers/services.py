@@ -23,3 +23,26 @@ def delete_papers(papers: QuerySet[Paper]) -> int:
         enqueue(keys)
         Paper.objects.filter(key__in=keys).delete()
     return len(keys)
+
+
+def set_hidden(papers: QuerySet[Paper], *, hidden: bool) -> int:
+    """Hide papers from the site (or show them again); returns how many.
+
+    Hiding also drops their trending scores, so a trending page never counts a
+    hidden paper; showing them again waits for the next ``trending compute``.
+    The keys are queued for the search index, which leaves hidden papers out.
+    """
+    with transaction.atomic():
+        keys = list(papers.values_list("key", flat=True))
+        Paper.objects.filter(key__in=keys).update(hidden=hidden)
+        if hidden:
+            forget_trending_scores(keys)
+        enqueue(keys)
+    return len(keys)
+
+
+def forget_trending_scores(keys: list[str]) -> None:
+    """Drop the trending scores of these papers (hidden ones must not be ranked or counted)."""
+    from papertrend.trending.models import TrendingScore
+
+    TrendingScore.objects.filter(paper__key__in=keys).delete()

@@ -30,6 +30,7 @@ from papertrend.accounts.upvotes import annotate_upvotes, attach_upvotes
 from papertrend.coderepos.models import PaperRepository, Repository
 from papertrend.papers import identifiers
 from papertrend.papers.models import Paper
+from papertrend.trending.models import TrendingScore
 from papertrend.trending.page import (
     WINDOW_CHOICES,
     card_papers,
@@ -73,24 +74,25 @@ def trending_papers() -> QuerySet[Paper]:
 
 
 def new_papers() -> QuerySet[Paper]:
-    """Newest first by v1 submission date, then announcement day, then first seen."""
-    return visible_papers().order_by(
-        F("published").desc(nulls_last=True),
-        F("announced").desc(nulls_last=True),
-        F("created_at").desc(),
-        F("id").asc(),
-    )
+    """Newest first by feed day (announced, else v1, else first seen), then last loaded.
+
+    Both columns are in one index, so a page costs no sort at any size.
+    """
+    return visible_papers().order_by("-feed_day", "-id")
 
 
-def paginate(request: HttpRequest, papers: QuerySet[Any]) -> Page:
+def paginate(request: HttpRequest, papers: QuerySet[Any], count: int | None = None) -> Page:
     """The page named by ``?page=`` (``PAPERS_PER_PAGE`` papers each).
 
-    A missing or non-numeric page number means page 1.
+    A missing or non-numeric page number means page 1. ``count``, when the caller
+    knows it more cheaply than ``papers.count()``, saves that query.
 
     Raises:
         Http404: the page number is past the last page (or below 1).
     """
     paginator = Paginator(papers, settings.PAPERS_PER_PAGE)
+    if count is not None:
+        paginator.count = count  # type: ignore[misc]  # a cached_property, set ahead
     raw = request.GET.get("page", "1")
     try:
         number = int(raw) if len(raw) <= 9 else -1
@@ -132,10 +134,13 @@ def trending(request: HttpRequest) -> HttpResponse:
         "windows": WINDOW_CHOICES,
         "page_query": f"window={window}&",
     }
-    scores = ranked_scores(window)
-    if not scores.exists():
+    # Counting rows of the window alone uses its index; the join with papers to drop
+    # ones hidden since the last compute would scan them all (76 ms at 100k papers).
+    # Hiding deletes a paper's scores, so the two counts agree.
+    count = TrendingScore.objects.filter(window=window).count()
+    if not count:
         return _list_page(request, trending_papers(), {**context, "trending_fallback": True})
-    page = paginate(request, scores)
+    page = paginate(request, ranked_scores(window), count=count)
     papers = card_papers(page.object_list, timezone.now())
     attach_upvotes(papers, request.user)
     return render(
