@@ -31,7 +31,14 @@ class TrendingScore(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["paper", "window"], name="score_unique_window")
         ]
-        indexes = [models.Index(fields=["window", "-score", "paper"], name="score_rank_idx")]
+        # The page's whole ORDER BY (trending.page.ranked_scores), so no window ever
+        # sorts: with every score 0 (a quiet day) the tie-breaks decide the order.
+        indexes = [
+            models.Index(
+                fields=["window", "-score", "-stars_gained", "-upvotes", "age_hours", "paper"],
+                name="score_rank_idx",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.paper.key} {self.window} {self.score:.3f}"
