@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/postgres
 LOAD ?=
 
-.PHONY: run test lint typecheck test-sqlite test-postgres bench clean
+.PHONY: run test lint typecheck test-sqlite test-postgres chromium bench clean
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -19,7 +19,20 @@ run: $(BIN)/.installed
 	$(BIN)/papertrend serve $(foreach p,$(LOAD),--load $(p))
 
 ## Lint, type-check, then the whole suite on SQLite and on PostgreSQL.
-test: $(BIN)/.installed lint typecheck test-sqlite test-postgres
+test: $(BIN)/.installed lint typecheck chromium test-sqlite test-postgres
+
+## Browser tests drive Debian's Chromium (Playwright never downloads a browser here).
+chromium:
+	@if [ ! -x /usr/bin/chromium ]; then \
+		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+			echo "installing Debian's chromium for the browser tests"; \
+			apt-get install -y -q chromium >/dev/null 2>&1 || \
+			{ apt-get update -q >/dev/null && apt-get install -y -q chromium >/dev/null; } || \
+			echo "could not install chromium: browser tests will be skipped"; \
+		else \
+			echo "no /usr/bin/chromium: browser tests will be skipped (apt-get install chromium)"; \
+		fi; \
+	fi
 
 lint: $(BIN)/.installed
 	$(BIN)/ruff check .
