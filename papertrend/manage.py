@@ -9,7 +9,13 @@ def main(argv: list[str] | None = None) -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "papertrend.settings")
     from django.core.management import execute_from_command_line
 
-    execute_from_command_line(argv if argv is not None else sys.argv)
+    from papertrend.env import ImproperlyConfiguredEnv
+
+    try:
+        execute_from_command_line(argv if argv is not None else sys.argv)
+    except ImproperlyConfiguredEnv as error:
+        # A bad environment variable: say which, without a traceback.
+        sys.exit(f"papertrend: configuration error: {error}")
 
 
 if __name__ == "__main__":

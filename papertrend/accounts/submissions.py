@@ -54,8 +54,10 @@ class SubmissionResult:
 def submit_paper(user: User, raw: str, *, today: date | None = None) -> SubmissionResult:
     """Submit the paper ``raw`` names (an arXiv id, versioned id or arxiv.org URL).
 
-    ``today`` (default: the current UTC day) becomes the paper's feed day when
-    this is its first submission, whether it was fetched now or already known.
+    ``today`` (default: the current UTC day) becomes the feed day of a paper fetched
+    now. A paper already on the site keeps its day (it is reported as a duplicate;
+    the first submitter is still credited): resubmitting must not make an old paper
+    "new today" at the top of the trending page.
 
     Raises:
         SubmissionError: ``raw`` is not an arXiv identifier, the paper is hidden by
@@ -73,7 +75,7 @@ def submit_paper(user: User, raw: str, *, today: date | None = None) -> Submissi
     if paper is not None:
         return SubmissionResult(paper, duplicate=True, recorded=_record(user, paper, day))
     paper = _fetch(arxiv_id)
-    recorded = _record(user, paper, day)
+    recorded = _record(user, paper, day, enter_feed=True)
     _sync_index()
     return SubmissionResult(paper, duplicate=False, recorded=recorded)
 
@@ -109,14 +111,13 @@ def _fetch(arxiv_id: str) -> Paper:
     return paper
 
 
-def _record(user: User, paper: Paper, day: date) -> bool:
+def _record(user: User, paper: Paper, day: date, *, enter_feed: bool = False) -> bool:
     """Record the first submission of ``paper``; True if this call recorded it."""
     try:
         with transaction.atomic():
             _, created = Submission.objects.get_or_create(paper=paper, defaults={"user": user})
-            # The first submission brings the paper into that day's feed, as on
-            # Hugging Face's daily papers; later ones change nothing.
-            if created:
+            # A paper fetched by its submission appears in that day's feed.
+            if created and enter_feed:
                 Paper.objects.filter(pk=paper.pk).update(feed_day=day)
                 paper.feed_day = day
     except IntegrityError:

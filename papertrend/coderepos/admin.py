@@ -33,12 +33,20 @@ class RepositoryAdmin(admin.ModelAdmin):
     @admin.action(description="Hide selected repositories from the site")
     def hide_repositories(self, request: HttpRequest, queryset: QuerySet[Repository]) -> None:
         count = queryset.update(hidden=True)
-        self.message_user(request, f"Hid {count} repository(ies).", messages.SUCCESS)
+        self.message_user(
+            request,
+            f"Hid {count} {'repository' if count == 1 else 'repositories'}.",
+            messages.SUCCESS,
+        )
 
     @admin.action(description="Show selected repositories on the site again")
     def unhide_repositories(self, request: HttpRequest, queryset: QuerySet[Repository]) -> None:
         count = queryset.update(hidden=False)
-        self.message_user(request, f"Showed {count} repository(ies).", messages.SUCCESS)
+        self.message_user(
+            request,
+            f"Showed {count} {'repository' if count == 1 else 'repositories'}.",
+            messages.SUCCESS,
+        )
 
 
 @admin.register(PaperRepository)

@@ -64,6 +64,10 @@ class GitHubError(Exception):
         self.message = message
 
 
+class Unreachable(GitHubError):
+    """No response at all after the retries (DNS, refused connection, timeouts)."""
+
+
 class RateLimited(GitHubError):
     """A rate limit would need a wait longer than allowed; ``reset_at`` is when it lifts (UTC)."""
 
@@ -260,7 +264,7 @@ class GitHubClient(PooledClient):
             except httpx.TransportError as exc:
                 failures += 1
                 if failures > self.max_retries:
-                    raise GitHubError(None, url, f"{type(exc).__name__}: {exc}") from exc
+                    raise Unreachable(None, url, f"{type(exc).__name__}: {exc}") from exc
                 self._backoff(failures, url, str(exc))
                 continue
             self._note_remaining(response)

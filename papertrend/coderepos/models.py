@@ -68,6 +68,7 @@ class PaperRepository(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        verbose_name = "paper-repository link"
         constraints = [
             models.UniqueConstraint(fields=["paper", "repository"], name="paper_repository_unique")
         ]

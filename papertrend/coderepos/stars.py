@@ -50,7 +50,13 @@ from django.db import connection, transaction
 from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
 from django.utils import timezone
 
-from papertrend.coderepos.github import GitHubClient, GitHubError, RateLimited, RepoResult
+from papertrend.coderepos.github import (
+    GitHubClient,
+    GitHubError,
+    RateLimited,
+    RepoResult,
+    Unreachable,
+)
 from papertrend.coderepos.models import PaperRepository, Repository, StarSnapshot
 
 logger = logging.getLogger(__name__)
@@ -80,16 +86,21 @@ class PassSummary:
     renamed: int = 0
     snapshots: int = 0
     errors: int = 0
+    unreachable: bool = False  # the pass ended early: GitHub did not answer at all
 
     def add(self, other: PassSummary) -> None:
         for f in fields(self):
-            setattr(self, f.name, getattr(self, f.name) + getattr(other, f.name))
+            mine, theirs = getattr(self, f.name), getattr(other, f.name)
+            setattr(self, f.name, (mine or theirs) if f.type == "bool" else mine + theirs)
 
     def line(self) -> str:
         """One-line text, e.g. ``fetched 3, not modified 1, missing 0, ...``."""
-        return ", ".join(
-            f"{f.name.replace('_', ' ')} {getattr(self, f.name)}" for f in fields(self)
+        text = ", ".join(
+            f"{f.name.replace('_', ' ')} {getattr(self, f.name)}"
+            for f in fields(self)
+            if f.name != "unreachable"
         )
+        return text + (" (GitHub unreachable: pass ended early)" if self.unreachable else "")
 
 
 class Stopped(Exception):
@@ -326,23 +337,35 @@ class StarsJob:
                 logger.warning("stars: rate limited until %s; ending the pass", exc.reset_at)
                 total.errors += 1
                 break
+            except Unreachable as exc:
+                # Every other repository would wait through the same retries.
+                logger.warning("stars: GitHub unreachable (%s); ending the pass", exc.message)
+                total.errors += 1
+                total.unreachable = True
+                break
             finally:
                 release_claims(self.worker_id, ids)
         return total
 
     def run(
         self, once: bool = False, pause_s: float | None = None, echo: Callable[[str], None] = print
-    ) -> None:
-        """Run passes, printing a summary line after each, until stopped (or after one pass)."""
+    ) -> PassSummary:
+        """Run passes, printing a summary line after each, until stopped (or after one pass).
+
+        Returns the last pass's summary.
+        """
         pause = pause_s if pause_s is not None else setting("STARS_LOOP_SLEEP", 60.0)
+        summary = PassSummary()
         while not self.stopping:
-            echo(f"stars refresh [{self.worker_id}]: {self.run_pass().line()}")
+            summary = self.run_pass()
+            echo(f"stars refresh [{self.worker_id}]: {summary.line()}")
             if once:
                 break
             try:
                 self.wait(pause)
             except Stopped:
                 break
+        return summary
 
     def refresh_batch(self, ids: list[int]) -> PassSummary:
         """Refresh the claimed repositories ``ids``, in order, until a stop is asked for.
@@ -363,7 +386,7 @@ class StarsJob:
                 self.refresh(repo, summary)
             except Stopped:
                 break
-            except RateLimited:
+            except (RateLimited, Unreachable):
                 raise
             except GitHubError as exc:
                 logger.warning("stars: %s failed: %s", repo.full_name, exc)
@@ -393,7 +416,7 @@ class StarsJob:
         if not repo.history_backfilled and not repo.missing and repo.stars is not None:
             try:
                 summary.snapshots += backfill(self.client, repo, now)
-            except RateLimited:
+            except (RateLimited, Unreachable):
                 self._save(repo, now)
                 raise
             except GitHubError as exc:

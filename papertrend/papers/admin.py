@@ -120,7 +120,9 @@ class PaperAdmin(admin.ModelAdmin):
     def _set_hidden(self, request: HttpRequest, queryset: QuerySet[Paper], *, hidden: bool) -> None:
         count = set_hidden(queryset, hidden=hidden)
         verb = "Hid" if hidden else "Showed"
-        self.message_user(request, f"{verb} {count} paper(s).", messages.SUCCESS)
+        noun = "paper" if count == 1 else "papers"
+        note = "" if hidden else " They return to the trending page at the next `trending compute`."
+        self.message_user(request, f"{verb} {count} {noun}.{note}", messages.SUCCESS)
 
     def get_search_results(
         self, request: HttpRequest, queryset: QuerySet[Paper], search_term: str

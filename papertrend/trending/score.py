@@ -210,7 +210,8 @@ class ComputeStats:
         """One line per fact, for the command's output."""
         lines = [
             f"computed at {self.now.isoformat()}",
-            f"papers: {self.papers}, repositories: {self.repositories}, links: {self.links}",
+            f"papers: {self.papers}, code links: {self.links}, "
+            f"repositories with star snapshots: {self.repositories}",
         ]
         for window in WINDOWS:
             lines.append(f"{window}: {self.with_points.get(window, 0)} papers with points")

@@ -48,14 +48,23 @@ def feed_url(period: Period) -> str:
 
 @require_safe
 def feed(request: HttpRequest, kind: Kind, value: str) -> HttpResponse:
-    """One period's feed; ``value`` ``today``/``current`` redirects to the current period.
+    """One period's feed; ``value`` ``today``/``current`` redirects to the latest period.
+
+    The latest period is the one holding today, or, when nothing is listed today
+    (weekends, a site loaded from old files), the one holding the latest listed day.
 
     Raises:
         Http404: ``value`` is not a valid period of ``kind``, or the page is past the end.
     """
     today = timezone.localdate()
     if value in _SHORTCUTS:
-        return redirect(feed_url(period_containing(kind, today)))
+        latest = (
+            Paper.objects.filter(hidden=False, feed_day__lte=today)
+            .order_by("-feed_day")
+            .values_list("feed_day", flat=True)
+            .first()
+        )
+        return redirect(feed_url(period_containing(kind, latest or today)))
     try:
         period = parse_period(kind, value)
     except InvalidPeriod as exc:

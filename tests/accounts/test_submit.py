@@ -80,11 +80,11 @@ def test_existing_paper_is_reported_not_created(
     assert response.redirect_chain[-1][0] == paper.get_absolute_url()
     assert Paper.objects.count() == 1
     assert server.received() == []
-    # Nobody had submitted it: the submission is recorded and it joins today's feed.
+    # Nobody had submitted it: the submission is recorded; the paper keeps its day.
     assert Submission.objects.get().user == user
     paper.refresh_from_db()
-    assert paper.feed_day == timezone.localdate()
-    # A second person's duplicate records nothing more and keeps the first day.
+    assert paper.feed_day != timezone.localdate()
+    # A second person's duplicate records nothing more.
     other = Client(enforce_csrf_checks=True)
     other.force_login(make_user("grace"))
     submit(other, "2501.00042")
@@ -92,19 +92,12 @@ def test_existing_paper_is_reported_not_created(
     assert Paper.objects.count() == 1
 
 
-def test_first_submission_moves_a_known_paper_to_todays_feed_once(
-    signed_in: Client, server: ReplayServer
-) -> None:
+def test_existing_paper_keeps_its_feed_day(signed_in: Client, server: ReplayServer) -> None:
     paper = make_paper(arxiv_id="2501.00043", feed_day=date(2025, 1, 2))
     submit(signed_in, "2501.00043")
     paper.refresh_from_db()
-    assert paper.feed_day == timezone.localdate()
-    Paper.objects.filter(pk=paper.pk).update(feed_day=date(2025, 1, 3))
-    other = Client(enforce_csrf_checks=True)
-    other.force_login(make_user("second"))
-    submit(other, "2501.00043")  # a second submission changes nothing
-    paper.refresh_from_db()
-    assert paper.feed_day == date(2025, 1, 3)
+    assert paper.feed_day == date(2025, 1, 2)
+    assert Submission.objects.get().paper == paper  # the first submitter is credited
 
 
 def test_new_paper_is_fetched_into_todays_feed(

@@ -172,3 +172,12 @@ def test_header_shows_username_and_post_logout(signed_in: Client) -> None:
     page = signed_in.get("/").content.decode()
     assert "<span>ada</span>" in page
     assert 'action="/accounts/logout"' in page
+
+
+def test_missing_csrf_token_gets_the_sites_explanation(signed_in) -> None:
+    from papertrend.papers.models import Paper
+
+    Paper.objects.create(key="2501.00077", arxiv_id="2501.00077", title_key="k", title="T")
+    response = signed_in.post("/papers/2501.00077/upvote")
+    assert response.status_code == 403
+    assert "This form has expired" in response.content.decode()

@@ -13,7 +13,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from django.db import connection
 from django.utils import timezone
 
@@ -300,7 +300,7 @@ import sys
 import django
 django.setup()
 from django.conf import settings
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 settings.GITHUB_API_URL = sys.argv[1]
 if sys.argv[2] == "seed":
     from papertrend.coderepos.models import Repository
@@ -346,3 +346,20 @@ def test_two_worker_processes_on_sqlite(tmp_path: Path) -> None:
             "SELECT claimed_by, history_backfilled FROM coderepos_repository"
         ).fetchall()
     assert rows == [("", 1)] * count
+
+
+@pytest.mark.django_db
+def test_unreachable_github_ends_the_pass_and_the_command_fails(settings) -> None:
+    for i in range(3):
+        make_repo("org", f"repo{i}")
+    sleeps: list[float] = []
+    client = GitHubClient("http://127.0.0.1:9", max_retries=1, sleep=sleeps.append)
+    summary = StarsJob(client, "offline").run_pass()
+    assert summary.unreachable and summary.errors == 1 and summary.fetched == 0
+    assert len(sleeps) == 1  # one back-off for the first repository, none for the others
+    assert Repository.objects.filter(claimed_by="").count() == 3  # claims released
+
+    settings.GITHUB_API_URL = "http://127.0.0.1:9"
+    settings.GITHUB_MAX_RETRIES = 0
+    with pytest.raises(CommandError, match="GitHub could not be reached"):
+        call_command("stars", "refresh", "--once", "--worker-id", "cli")

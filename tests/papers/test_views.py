@@ -97,10 +97,11 @@ def test_trending_card_shows_title_authors_category_date_and_code(client: Client
     assert "Withdrawn" not in body
 
 
-def test_card_without_date_shows_first_seen_and_withdrawn_badge(client: Client) -> None:
+def test_card_without_date_shows_its_feed_day_and_withdrawn_badge(client: Client) -> None:
     make_paper("t:abcdef", "Seen On A Trending Page", published=None, withdrawn=True)
     body = client.get("/").content.decode()
-    assert "first seen" in body
+    day = Paper.objects.get(key="t:abcdef").feed_day  # the day it was first seen
+    assert f'listed <a href="/papers/date/{day:%Y-%m-%d}">' in body
     assert '<span class="badge badge-withdrawn">Withdrawn</span>' in body
     assert 'href="/papers/t:abcdef"' in body
 

@@ -201,3 +201,10 @@ def test_parse_period() -> None:
         parse_period("date", "2023-02-29")
     with pytest.raises(InvalidPeriod):
         parse_period("year", "2025")
+
+
+def test_today_goes_to_the_latest_listed_period(client: Client, march: None) -> None:
+    # Nothing is listed today; the latest listed day (not in the future) is 2025-04-01.
+    assert client.get("/papers/date/today").url == "/papers/date/2025-04-01"
+    assert client.get("/papers/week/current").url == "/papers/week/2025-W14"
+    assert client.get("/papers/month/today").url == "/papers/month/2025-04"

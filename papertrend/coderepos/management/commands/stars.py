@@ -34,7 +34,12 @@ class Command(BaseCommand):
         }
         try:
             with job.client:
-                job.run(once=options["once"], echo=self.stdout.write)
+                summary = job.run(once=options["once"], echo=self.stdout.write)
         finally:
             for sig, handler in previous.items():
                 signal.signal(sig, handler)
+        # For cron: a one-off pass that could not do its work exits non-zero.
+        if options["once"] and summary.unreachable:
+            raise CommandError("GitHub could not be reached; nothing was refreshed this pass")
+        if options["once"] and summary.errors:
+            raise CommandError(f"{summary.errors} repositories failed (see the warnings above)")

@@ -12,7 +12,7 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from papertrend.env import env_list
+from papertrend.env import env_int, env_list
 from papertrend.papers.models import Paper
 
 OFFLINE_HELP = """\
@@ -36,9 +36,7 @@ class Command(BaseCommand):
             help="ingest this file or folder first (repeatable; also $PAPERTREND_LOAD)",
         )
         parser.add_argument("--bind", default=os.environ.get("PAPERTREND_BIND", "127.0.0.1:8000"))
-        parser.add_argument(
-            "--workers", type=int, default=int(os.environ.get("WEB_CONCURRENCY", "2"))
-        )
+        parser.add_argument("--workers", type=int, default=env_int("WEB_CONCURRENCY", 2, minimum=1))
         parser.add_argument(
             "--no-fetch",
             action="store_true",
