@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "papertrend.search",
     "papertrend.accounts",
     "papertrend.trending",
+    "papertrend.api",
 ]
 
 MIDDLEWARE = [

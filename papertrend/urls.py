@@ -13,6 +13,7 @@ urlpatterns = [
     # Browsers ask for /favicon.ico whatever the page says.
     path("favicon.ico", RedirectView.as_view(url=static("papertrend/favicon.svg"), permanent=True)),
     path("search", include("papertrend.search.urls")),
+    path("", include("papertrend.api.urls")),
     path("", include("papertrend.accounts.urls")),
     path("", include("papertrend.trending.urls")),
     path("", include("papertrend.papers.urls")),

@@ -1,0 +1,8 @@
+"""Routes of the machine-readable outputs: the JSON API, feeds and exports."""
+
+from django.urls import include, path
+
+urlpatterns = [
+    path("feeds/", include("papertrend.api.feed_urls")),
+    path("export/", include("papertrend.api.export_urls")),
+]
