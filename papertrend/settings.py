@@ -183,6 +183,7 @@ else:
     }
 UPVOTE_RATE = env_str("PAPERTREND_UPVOTE_RATE", "60/h")
 SUBMISSION_RATE = env_str("PAPERTREND_SUBMISSION_RATE", "10/d")
+API_RATE = env_str("PAPERTREND_API_RATE", "600/h")
 
 # GitHub (star tracking). A token raises the API limit from 60 to 5,000 requests/hour.
 GITHUB_API_URL = env_str("PAPERTREND_GITHUB_API_URL", "https://api.github.com")

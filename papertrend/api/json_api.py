@@ -1,0 +1,284 @@
+"""The JSON API (django-ninja), mounted at ``/api/``; docs at ``/api/docs``.
+
+Operations (all GET; schema at ``/api/openapi.json``):
+
+* ``/api/daily_papers`` — Hugging Face's daily papers shape, by day/week/month;
+* ``/api/papers/search`` — through ``search.service.search_papers``;
+* ``/api/papers/{arxiv_id}`` — any version suffix, old-style ids with a slash, or a key;
+* ``/api/trending`` — ranked trending rows of a window;
+* ``/api/repos/{owner}/{name}`` — a GitHub repository and its daily star history.
+
+Pages are 0-based (``p``), as on Hugging Face. Hidden papers and repositories
+never appear. CORS, ETags, rate limits and the error shape live in ``api.http``.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+from typing import Any, Literal
+
+from django.db.models import F, Prefetch, QuerySet, prefetch_related_objects
+from django.http import Http404, HttpRequest, HttpResponse
+from django.urls import URLPattern, URLResolver, re_path
+from django.utils import timezone
+from django.utils.http import http_date
+from ninja import NinjaAPI, Query
+from ninja.errors import HttpError, ValidationError
+
+from papertrend.accounts.upvotes import annotate_upvotes, attach_upvotes
+from papertrend.api import schemas as serialize
+from papertrend.api.http import api_view, error_response, not_found
+from papertrend.api.schemas import (
+    DailyPaperOut,
+    ErrorOut,
+    PaperDetailOut,
+    RepositoryOut,
+    TrendingOut,
+)
+from papertrend.coderepos.models import Repository
+from papertrend.papers import identifiers
+from papertrend.papers.models import Paper
+from papertrend.search.service import search_papers
+from papertrend.trending.page import ranked_scores, star_charts
+from papertrend.trending.periods import InvalidPeriod, Period, parse_period, period_containing
+from papertrend.trending.views import feed_papers
+
+logger = logging.getLogger(__name__)
+
+MAX_LIMIT = 100
+DEFAULT_LIMIT = 50
+# Deep pages cost an OFFSET scan each; nobody reads 1000 pages of a feed.
+MAX_PAGE = 1000
+MAX_KEY_CHARS = 255
+
+ERRORS: dict[int, type[ErrorOut]] = {s: ErrorOut for s in (400, 404, 422, 429, 500)}
+
+
+class PapertrendAPI(NinjaAPI):
+    """NinjaAPI whose every URL goes through ``api.http.api_view``, plus a JSON 404 catch-all."""
+
+    def _get_urls(self) -> list[URLResolver | URLPattern]:
+        wrapped: list[URLResolver | URLPattern] = []
+        for pattern in super()._get_urls():
+            if isinstance(pattern, URLPattern):
+                pattern = URLPattern(
+                    pattern.pattern, api_view(pattern.callback), pattern.default_args, pattern.name
+                )
+            wrapped.append(pattern)
+        wrapped.append(re_path(r"^[\s\S]*$", api_view(not_found), name="api-not-found"))
+        return wrapped
+
+
+api = PapertrendAPI(
+    title="papertrend API",
+    version="1",
+    description=(
+        "Read-only JSON for arXiv papers, their code and what is trending. "
+        "`/api/daily_papers` answers in Hugging Face's shape. Errors are always "
+        '`{"error": {"status", "code", "message"}}`. Text fields are plain, untrusted text.'
+    ),
+    docs_url="/docs",
+    openapi_url="/openapi.json",
+    urls_namespace="api",
+)
+
+
+def _error_handler(status: int, code: str | None = None) -> Any:
+    def handle(request: HttpRequest, exc: Exception) -> HttpResponse:
+        return error_response(status, str(exc) or "Not found.", code)
+
+    return handle
+
+
+def _validation_error(request: HttpRequest, exc: Any) -> HttpResponse:
+    """422 with every problem in one sentence, e.g. ``query.limit: less than or equal to 100``."""
+    parts = []
+    for error in exc.errors:
+        where = ".".join(str(part) for part in error.get("loc", ()))
+        parts.append(f"{where}: {error.get('msg', 'invalid')}")
+    return error_response(422, "; ".join(parts) or "Invalid parameters.")
+
+
+def _http_error(request: HttpRequest, exc: Any) -> HttpResponse:
+    return error_response(exc.status_code, str(exc))
+
+
+def _server_error(request: HttpRequest, exc: Any) -> HttpResponse:
+    logger.exception("API operation failed: %s", request.path, exc_info=exc)
+    return error_response(500, "The server failed to answer; the error was logged.")
+
+
+api.add_exception_handler(Http404, _error_handler(404))
+api.add_exception_handler(ValidationError, _validation_error)
+api.add_exception_handler(HttpError, _http_error)
+api.add_exception_handler(Exception, _server_error)
+
+
+def _safe_text(value: str, what: str) -> str:
+    """Refuse text no row can hold (NUL, absurd length) before it reaches the database."""
+    if "\x00" in value or len(value) > MAX_KEY_CHARS:
+        raise Http404(f"No {what} {value[:80]!r}.")
+    return value
+
+
+def _visible_repositories() -> Prefetch:
+    return Prefetch("repositories", queryset=Repository.objects.filter(hidden=False).order_by("pk"))
+
+
+def _daily_period(date: str | None, week: str | None, month: str | None) -> Period | None:
+    """The period asked for, or None when none was (the latest listed day applies)."""
+    asked = (("date", date), ("week", week), ("month", month))
+    given = [(kind, text) for kind, text in asked if text]
+    if len(given) > 1:
+        raise HttpError(400, "Give at most one of date, week and month.")
+    if not given:
+        return None
+    kind, text = given[0]
+    try:
+        return parse_period(kind, text)
+    except InvalidPeriod as exc:
+        raise HttpError(400, f"{exc} (date: YYYY-MM-DD, week: YYYY-Www, month: YYYY-MM)") from exc
+
+
+def _latest_day_period() -> Period | None:
+    """The day of the newest listed paper up to today, or None with no papers at all."""
+    latest = (
+        Paper.objects.filter(hidden=False, feed_day__lte=timezone.localdate())
+        .order_by("-feed_day")
+        .values_list("feed_day", flat=True)
+        .first()
+    )
+    return period_containing("date", latest) if latest else None
+
+
+def _sorted_feed(period: Period, sort: str) -> QuerySet[Paper]:
+    # Replace the feed's unordered prefetch: "first repository" must be stable.
+    papers = (
+        feed_papers(period, None).prefetch_related(None).prefetch_related(_visible_repositories())
+    )
+    if sort == "trending":
+        return papers  # feed order: most upvoted first
+    return papers.order_by(F("published").desc(nulls_last=True), F("id").desc())
+
+
+def _page(p: int, limit: int) -> slice:
+    return slice(p * limit, (p + 1) * limit)
+
+
+@api.get(
+    "/daily_papers",
+    response={200: list[DailyPaperOut], **ERRORS},
+    summary="Daily papers (Hugging Face's shape)",
+    tags=["papers"],
+)
+def daily_papers(
+    request: HttpRequest,
+    date: str | None = Query(None, description="a day, YYYY-MM-DD", max_length=32),
+    week: str | None = Query(None, description="an ISO week, YYYY-Www", max_length=32),
+    month: str | None = Query(None, description="a month, YYYY-MM", max_length=32),
+    sort: Literal["publishedAt", "trending"] = Query("publishedAt"),
+    p: int = Query(0, ge=0, le=MAX_PAGE, description="page, 0-based"),
+    limit: int = Query(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT),
+) -> list[dict[str, Any]]:
+    """Papers listed in a day, ISO week or month (by feed day); by default the latest listed day.
+
+    ``sort=publishedAt`` (default): newest submission first; ``sort=trending``:
+    most upvoted first.
+    """
+    period = _daily_period(date, week, month) or _latest_day_period()
+    if period is None:
+        return []
+    papers = list(_sorted_feed(period, sort)[_page(p, limit)])
+    return [serialize.daily_item(paper) for paper in papers]
+
+
+@api.get(
+    "/papers/search",
+    response={200: list[DailyPaperOut], **ERRORS},
+    summary="Search papers",
+    tags=["papers"],
+)
+def search(
+    request: HttpRequest,
+    q: str = Query("", max_length=2000, description="words, an arXiv id or an arxiv.org URL"),
+    p: int = Query(0, ge=0, le=MAX_PAGE, description="page, 0-based"),
+    limit: int = Query(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT),
+) -> list[dict[str, Any]]:
+    """Best matches first, in the daily papers item shape; an empty query gives []."""
+    results = search_papers(q, page=p + 1, per_page=limit)
+    papers = results.papers
+    if papers:
+        prefetch_related_objects(papers, _visible_repositories())
+        attach_upvotes(papers, None)
+    return [serialize.daily_item(paper) for paper in papers]
+
+
+def _find_paper(raw: str) -> Paper:
+    """The visible paper an id (any version, old style, arxiv.org URL) or key names."""
+    raw = _safe_text(raw.strip(), "paper")
+    papers = annotate_upvotes(Paper.objects.filter(hidden=False), None).prefetch_related(
+        _visible_repositories()
+    )
+    try:
+        paper = papers.filter(arxiv_id=identifiers.normalize(raw)).first()
+    except identifiers.InvalidArxivId:
+        paper = papers.filter(key=raw).first()
+    if paper is None:
+        raise Http404(f"No paper {raw[:80]!r}.")
+    return paper
+
+
+@api.get(
+    "/papers/{path:arxiv_id}",
+    response={200: PaperDetailOut, **ERRORS},
+    summary="One paper",
+    tags=["papers"],
+)
+def paper_detail(request: HttpRequest, arxiv_id: str, response: HttpResponse) -> dict[str, Any]:
+    """A paper by arXiv id (``2101.00001``, ``2101.00001v2``, ``hep-th/9901001``) or key."""
+    paper = _find_paper(arxiv_id)
+    response["Last-Modified"] = http_date(paper.modified_at.timestamp())
+    return serialize.paper_detail(paper)
+
+
+@api.get(
+    "/trending",
+    response={200: list[TrendingOut], **ERRORS},
+    summary="Trending papers",
+    tags=["trending"],
+)
+def trending(
+    request: HttpRequest,
+    window: Literal["day", "week", "month"] = Query("week"),
+    p: int = Query(0, ge=0, le=MAX_PAGE, description="page, 0-based"),
+    limit: int = Query(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT),
+) -> list[dict[str, Any]]:
+    """Papers ranked by trending score in the window, with the facts behind each score."""
+    page = _page(p, limit)
+    rows = list(ranked_scores(window)[page])
+    attach_upvotes([row.paper for row in rows], None)
+    return [serialize.trending_row(row, page.start + i + 1) for i, row in enumerate(rows)]
+
+
+@api.get(
+    "/repos/{owner}/{name}",
+    response={200: RepositoryOut, **ERRORS},
+    summary="A GitHub repository and its star history",
+    tags=["repositories"],
+)
+def repository(
+    request: HttpRequest, owner: str, name: str, response: HttpResponse
+) -> dict[str, Any]:
+    """``github.com/{owner}/{name}`` (case-insensitive): stars per UTC day, linked papers."""
+    key = _safe_text(f"github.com/{owner}/{name}".lower(), "repository")
+    repo = Repository.objects.filter(key=key, hidden=False, missing=False).first()
+    if repo is None:
+        raise Http404(f"No repository {owner[:80]}/{name[:80]}.")
+    papers = repo.papers.filter(hidden=False).order_by("-published", "pk")
+    charts = star_charts([repo])
+    history = charts[0].series if charts else []
+    modified: datetime | None = repo.fetched_at
+    if modified is not None:
+        response["Last-Modified"] = http_date(modified.timestamp())
+    return serialize.repository(repo, history, [paper.arxiv_id or paper.key for paper in papers])
