@@ -55,28 +55,28 @@ class PapertrendUserAdmin(UserAdmin):
     @admin.action(description="Unban selected users (allow sign-in again)")
     def unban_selected(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
         count = queryset.update(is_active=True)
-        self.message_user(request, f"Unbanned {count} user(s).", messages.SUCCESS)
+        noun = "user" if count == 1 else "users"
+        self.message_user(request, f"Unbanned {count} {noun}.", messages.SUCCESS)
+
+
+class _PaperActivityAdmin(admin.ModelAdmin):
+    """What a person did to a paper (an upvote, a submission): newest first."""
+
+    list_display = ("paper", "user", "created_at")
+    list_select_related = ("paper", "user")
+    search_fields = ("=paper__key", "user__username")
+    autocomplete_fields = ("paper", "user")
+    readonly_fields = ("created_at",)
+    ordering = ("-created_at", "-id")
+    date_hierarchy = "created_at"
+    show_full_result_count = False
 
 
 @admin.register(Upvote)
-class UpvoteAdmin(admin.ModelAdmin):
-    list_display = ("paper", "user", "created_at")
-    list_select_related = ("paper", "user")
-    search_fields = ("=paper__key", "user__username")
-    autocomplete_fields = ("paper", "user")
-    readonly_fields = ("created_at",)
-    ordering = ("-created_at", "-id")
-    date_hierarchy = "created_at"
-    show_full_result_count = False
+class UpvoteAdmin(_PaperActivityAdmin):
+    pass
 
 
 @admin.register(Submission)
-class SubmissionAdmin(admin.ModelAdmin):
-    list_display = ("paper", "user", "created_at")
-    list_select_related = ("paper", "user")
-    search_fields = ("=paper__key", "user__username")
-    autocomplete_fields = ("paper", "user")
-    readonly_fields = ("created_at",)
-    ordering = ("-created_at", "-id")
-    date_hierarchy = "created_at"
-    show_full_result_count = False
+class SubmissionAdmin(_PaperActivityAdmin):
+    pass

@@ -19,7 +19,7 @@ from papertrend.api.bibtex import entries
 from papertrend.papers import identifiers
 from papertrend.papers.models import Paper
 from papertrend.search.service import MAX_PER_PAGE, search_papers
-from papertrend.trending.periods import InvalidPeriod, parse_period
+from papertrend.trending.periods import period_or_404
 from papertrend.trending.views import feed_papers
 
 app_name = "export"
@@ -67,10 +67,7 @@ def period_bibtex(request: HttpRequest, kind: str, value: str) -> HttpResponse:
     Raises:
         Http404: ``value`` is not a valid period of ``kind``.
     """
-    try:
-        period = parse_period(kind, value)
-    except InvalidPeriod as exc:
-        raise Http404(str(exc)) from exc
+    period = period_or_404(kind, value)
     papers = feed_papers(period, None).iterator(chunk_size=1000)
     return bibtex_response(papers, f"papertrend-{period.slug}")
 

@@ -34,7 +34,7 @@ from papertrend.papers.text import tex_to_text
 from papertrend.papers.views import new_papers, ordered_categories, trending_papers, visible_papers
 from papertrend.search.service import search_papers
 from papertrend.trending.page import ranked_scores
-from papertrend.trending.periods import InvalidPeriod, parse_period
+from papertrend.trending.periods import period_or_404
 from papertrend.trending.score import WINDOWS, reasons
 from papertrend.trending.views import HEADINGS, feed_papers
 from papertrend.trending.views import feed_url as period_page_url
@@ -150,10 +150,7 @@ def period_spec(request: HttpRequest, kind: str, value: str) -> FeedSpec:
     Raises:
         Http404: ``value`` is not a valid period of ``kind``.
     """
-    try:
-        period = parse_period(kind, value)
-    except InvalidPeriod as exc:
-        raise Http404(str(exc)) from exc
+    period = period_or_404(kind, value)
     return FeedSpec(
         title=f"papertrend: {HEADINGS[period.kind].lower()}, {period.label}",
         description=f"Papers listed on papertrend for {period.label}.",

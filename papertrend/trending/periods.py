@@ -103,3 +103,17 @@ def parse_period(kind: str, text: str) -> Period:
     except (ValueError, OverflowError) as exc:
         raise InvalidPeriod(f"no such {kind}: {text!r}") from exc
     raise InvalidPeriod(f"not a {kind}: {text!r}")
+
+
+def period_or_404(kind: str, text: str) -> Period:
+    """:func:`parse_period` for views: an invalid period is a page that does not exist.
+
+    Raises:
+        django.http.Http404: ``text`` is not a valid period of ``kind``.
+    """
+    from django.http import Http404
+
+    try:
+        return parse_period(kind, text)
+    except InvalidPeriod as exc:
+        raise Http404(str(exc)) from exc

@@ -11,7 +11,7 @@ the future.
 from __future__ import annotations
 
 from django.db.models import F, QuerySet
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -20,7 +20,12 @@ from django.views.decorators.http import require_safe
 from papertrend.accounts.upvotes import AnyUser, annotate_upvotes
 from papertrend.papers.models import Paper
 from papertrend.papers.views import paginate, visible_papers
-from papertrend.trending.periods import InvalidPeriod, Kind, Period, parse_period, period_containing
+from papertrend.trending.periods import (
+    Kind,
+    Period,
+    period_containing,
+    period_or_404,
+)
 
 HEADINGS: dict[Kind, str] = {
     "date": "Daily papers",
@@ -65,10 +70,7 @@ def feed(request: HttpRequest, kind: Kind, value: str) -> HttpResponse:
             .first()
         )
         return redirect(feed_url(period_containing(kind, latest or today)))
-    try:
-        period = parse_period(kind, value)
-    except InvalidPeriod as exc:
-        raise Http404(str(exc)) from exc
+    period = period_or_404(kind, value)
     page = paginate(request, feed_papers(period, request.user))
     previous, following = period.previous(), period.next()
     if following is not None and following.start > today:
