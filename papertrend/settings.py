@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "papertrend.accounts",
     "papertrend.trending",
     "papertrend.api",
+    "papertrend.digests",
 ]
 
 MIDDLEWARE = [
@@ -135,6 +136,18 @@ CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.filebased.EmailBackend")
 EMAIL_FILE_PATH = str(DATA_DIR / "outbox")
+# SMTP (set EMAIL_BACKEND=django.core.mail.backends.smtp.EmailBackend to use it).
+EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("EMAIL_PORT", 25, minimum=1)
+EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 30, minimum=1)
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "papertrend <digests@localhost>")
+# The mailbox that List-Unsubscribe's mailto: points to (RFC 2369); empty: https only.
+DIGEST_UNSUBSCRIBE_MAILTO = env_str("PAPERTREND_UNSUBSCRIBE_MAILTO", "")
+SUBSCRIBE_RATE = env_str("PAPERTREND_SUBSCRIBE_RATE", "5/h")
 
 # --- papertrend ---
 # Full-text index (tantivy) lives beside the database; it is derived data that
