@@ -16,5 +16,6 @@ urlpatterns = [
     path("", include("papertrend.api.urls")),
     path("", include("papertrend.accounts.urls")),
     path("", include("papertrend.trending.urls")),
+    path("digests/", include("papertrend.digests.urls")),
     path("", include("papertrend.papers.urls")),
 ]

@@ -46,10 +46,11 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
 from django.utils import timezone
 
+from papertrend import claims
 from papertrend.coderepos.github import (
     GitHubClient,
     GitHubError,
@@ -110,10 +111,6 @@ class Stopped(Exception):
 # --- claiming ---------------------------------------------------------------------------
 
 
-def _unclaimed(now: datetime) -> Q:
-    return Q(claimed_until__isnull=True) | Q(claimed_until__lt=now)
-
-
 def due(now: datetime) -> QuerySet[Repository]:
     """GitHub repositories to fetch at ``now``, never-fetched first, then most overdue."""
     return (
@@ -131,45 +128,18 @@ def due(now: datetime) -> QuerySet[Repository]:
 
 
 def claim_batch(worker_id: str, size: int, now: datetime, lease: timedelta) -> list[int]:
-    """Claim up to ``size`` due, unclaimed repositories for ``worker_id``; returns their ids.
-
-    Safe against concurrent workers on PostgreSQL (row locks, SKIP LOCKED) and SQLite
-    (conditional update, then read back what this worker holds).
-    """
-    until = now + lease
-    candidates = due(now).filter(_unclaimed(now))
-    with transaction.atomic():
-        if connection.features.has_select_for_update_skip_locked:
-            ids = list(
-                candidates.select_for_update(skip_locked=True, of=("self",)).values_list(
-                    "id", flat=True
-                )[:size]
-            )
-            Repository.objects.filter(id__in=ids).update(claimed_by=worker_id, claimed_until=until)
-            return ids
-        ids = list(candidates.values_list("id", flat=True)[:size])
-        # Only rows still unclaimed are taken: another writer may have claimed some.
-        Repository.objects.filter(_unclaimed(now), id__in=ids).update(
-            claimed_by=worker_id, claimed_until=until
-        )
-        held = Repository.objects.filter(id__in=ids, claimed_by=worker_id, claimed_until=until)
-        got = set(held.values_list("id", flat=True))
-        return [i for i in ids if i in got]
+    """Claim up to ``size`` due, unclaimed repositories for ``worker_id``; returns their ids."""
+    return claims.claim(due(now), worker_id, size, now, lease)
 
 
 def renew_claim(repo_id: int, worker_id: str, until: datetime) -> bool:
     """Extend this worker's lease on a repository; False when the claim was lost."""
-    return bool(
-        Repository.objects.filter(id=repo_id, claimed_by=worker_id).update(claimed_until=until)
-    )
+    return claims.renew(Repository.objects.all(), repo_id, worker_id, until)
 
 
 def release_claims(worker_id: str, ids: list[int] | None = None) -> int:
     """Drop ``worker_id``'s claims (on ``ids`` only, when given); returns how many."""
-    held = Repository.objects.filter(claimed_by=worker_id)
-    if ids is not None:
-        held = held.filter(id__in=ids)
-    return held.update(claimed_by="", claimed_until=None)
+    return claims.release(Repository.objects.all(), worker_id, ids)
 
 
 # --- scheduling -------------------------------------------------------------------------

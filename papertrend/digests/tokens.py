@@ -1,0 +1,104 @@
+"""Signed links for subscribers: confirm, unsubscribe, preferences (``django.core.signing``).
+
+Every token is ``<subscriber id>.<email digest>`` signed with SECRET_KEY under a salt
+per purpose, so a token made for one purpose never works for another. The email
+digest is an HMAC of the lower-cased address (the address itself never appears in a
+URL), so changing a subscriber's address invalidates every link made for the old one.
+Confirmation tokens expire (``CONFIRMATION_MAX_AGE``, TimestampSigner); unsubscribe and
+preferences tokens do not, because they sit in emails people open months later.
+Tokens are URL-safe (base64 and ``.:``-separated), fit in a path segment.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.core import signing
+from django.utils.crypto import constant_time_compare, salted_hmac
+
+from papertrend.digests.models import Subscriber
+
+CONFIRMATION_MAX_AGE = timedelta(days=7)
+
+_CONFIRM = "papertrend.digests.confirm"
+_UNSUBSCRIBE = "papertrend.digests.unsubscribe"
+_PREFERENCES = "papertrend.digests.preferences"
+
+
+class InvalidToken(Exception):
+    """A token that is malformed, tampered with, for another purpose, or for a changed address."""
+
+
+class ExpiredToken(InvalidToken):
+    """A confirmation token whose signature is good but older than ``CONFIRMATION_MAX_AGE``."""
+
+
+def _email_digest(purpose: str, email: str) -> str:
+    return salted_hmac(purpose + ".email", email.strip().lower(), algorithm="sha256").hexdigest()[
+        :20
+    ]
+
+
+def _value(purpose: str, subscriber: Subscriber) -> str:
+    return f"{subscriber.pk}.{_email_digest(purpose, subscriber.email)}"
+
+
+def _lookup(purpose: str, value: str) -> Subscriber:
+    pk, _, digest = value.partition(".")
+    if not pk.isdigit() or not digest:
+        raise InvalidToken("malformed token")
+    subscriber = Subscriber.objects.filter(pk=int(pk)).first()
+    if subscriber is None or not constant_time_compare(
+        digest, _email_digest(purpose, subscriber.email)
+    ):
+        raise InvalidToken("no subscriber with this address")
+    return subscriber
+
+
+def confirmation_token(subscriber: Subscriber) -> str:
+    """A token for the double opt-in link; valid for ``CONFIRMATION_MAX_AGE`` (7 days)."""
+    return signing.TimestampSigner(salt=_CONFIRM).sign(_value(_CONFIRM, subscriber))
+
+
+def unsubscribe_token(subscriber: Subscriber) -> str:
+    """A non-expiring token for the unsubscribe link and List-Unsubscribe header."""
+    return signing.Signer(salt=_UNSUBSCRIBE).sign(_value(_UNSUBSCRIBE, subscriber))
+
+
+def preferences_token(subscriber: Subscriber) -> str:
+    """A non-expiring token for the preferences page and the digest preview."""
+    return signing.Signer(salt=_PREFERENCES).sign(_value(_PREFERENCES, subscriber))
+
+
+def read_confirmation_token(token: str) -> Subscriber:
+    """The subscriber a confirmation token was made for.
+
+    Raises ExpiredToken when it is older than ``CONFIRMATION_MAX_AGE``, InvalidToken
+    when it is tampered with, made for another purpose, or the subscriber's address
+    changed or the subscriber is gone.
+    """
+    try:
+        value = signing.TimestampSigner(salt=_CONFIRM).unsign(token, max_age=CONFIRMATION_MAX_AGE)
+    except signing.SignatureExpired as exc:
+        raise ExpiredToken("confirmation link expired") from exc
+    except signing.BadSignature as exc:
+        raise InvalidToken("bad signature") from exc
+    return _lookup(_CONFIRM, value)
+
+
+def read_unsubscribe_token(token: str) -> Subscriber:
+    """The subscriber an unsubscribe token was made for; raises InvalidToken."""
+    try:
+        value = signing.Signer(salt=_UNSUBSCRIBE).unsign(token)
+    except signing.BadSignature as exc:
+        raise InvalidToken("bad signature") from exc
+    return _lookup(_UNSUBSCRIBE, value)
+
+
+def read_preferences_token(token: str) -> Subscriber:
+    """The subscriber a preferences token was made for; raises InvalidToken."""
+    try:
+        value = signing.Signer(salt=_PREFERENCES).unsign(token)
+    except signing.BadSignature as exc:
+        raise InvalidToken("bad signature") from exc
+    return _lookup(_PREFERENCES, value)
