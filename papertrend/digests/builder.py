@@ -30,7 +30,7 @@ import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from datetime import time as dtime
 
 from django.db import IntegrityError, transaction
@@ -250,6 +250,17 @@ def _rank_ids(
     trending = [(i, r) for i, r in pool.trending.get(window_of(subscriber), ()) if i in allowed]
     for paper_id, reason in trending[:top]:
         add(paper_id, reason)
+    # Where nothing at all gained stars or upvotes in the window (a new site, or
+    # trending not computed), the top N are the period's newest papers instead.
+    shortfall = top if not pool.trending.get(window_of(subscriber)) else 0
+    if shortfall:
+        newest = sorted(
+            (i for i in candidate_ids if i not in picked),
+            key=lambda i: (pool.papers[i].feed_day or date.min, i),
+            reverse=True,
+        )
+        for paper_id in newest[:shortfall]:
+            add(paper_id, "new this period")
     return list(picked.items())[:MAX_ITEMS]
 
 
