@@ -88,17 +88,17 @@ def read_confirmation_token(token: str) -> Subscriber:
 
 def read_unsubscribe_token(token: str) -> Subscriber:
     """The subscriber an unsubscribe token was made for; raises InvalidToken."""
-    try:
-        value = signing.Signer(salt=_UNSUBSCRIBE).unsign(token)
-    except signing.BadSignature as exc:
-        raise InvalidToken("bad signature") from exc
-    return _lookup(_UNSUBSCRIBE, value)
+    return _read_lasting(_UNSUBSCRIBE, token)
 
 
 def read_preferences_token(token: str) -> Subscriber:
     """The subscriber a preferences token was made for; raises InvalidToken."""
+    return _read_lasting(_PREFERENCES, token)
+
+
+def _read_lasting(salt: str, token: str) -> Subscriber:
     try:
-        value = signing.Signer(salt=_PREFERENCES).unsign(token)
+        value = signing.Signer(salt=salt).unsign(token)
     except signing.BadSignature as exc:
         raise InvalidToken("bad signature") from exc
-    return _lookup(_PREFERENCES, value)
+    return _lookup(salt, value)
