@@ -58,6 +58,9 @@ INSTALLED_APPS = [
     "papertrend.trending",
     "papertrend.api",
     "papertrend.digests",
+    # django-ninja serves its API docs page from its own static files when installed as an
+    # app, instead of loading Swagger UI from a CDN: the site needs no outside network.
+    "ninja",
 ]
 
 MIDDLEWARE = [

@@ -157,6 +157,20 @@ def release_claims(worker_id: str, ids: Sequence[int] | None = None) -> int:
 # --- building ---------------------------------------------------------------------------
 
 
+def next_due_text() -> str:
+    """When the next digests fall due, for a person reading the command's output."""
+    from django.db.models import Count, Min
+
+    from papertrend.digests.builder import active_subscribers
+
+    upcoming = active_subscribers().filter(next_digest_at__isnull=False)
+    first = upcoming.aggregate(at=Min("next_digest_at"))["at"]
+    if first is None:
+        return "no confirmed subscribers have a digest scheduled"
+    count = upcoming.filter(next_digest_at=first).aggregate(n=Count("id"))["n"]
+    return f"next digests due {first:%Y-%m-%d %H:%M} UTC ({count} subscriber(s))"
+
+
 def default_build_message(digest: Digest) -> EmailMessage:
     """The digest's message from :func:`papertrend.digests.email.digest_email`."""
     from papertrend.digests.email import digest_email  # built by the email module
@@ -412,8 +426,11 @@ class DigestWorker:
         ``before_pass`` runs first on each pass (the command builds due digests there).
         """
         if dry_run:
-            for preview in self.previews():
+            previews = self.previews()
+            for preview in previews:
                 echo(f"would send {preview.line()}")
+            if not previews:
+                echo(f"nothing to send now; {next_due_text()}")
             return SendSummary()
         pause = pause_s if pause_s is not None else float(setting("DIGEST_LOOP_SLEEP", 60.0))
         summary = SendSummary()

@@ -21,8 +21,8 @@ _CATEGORY = re.compile(r"^[a-z]+(?:-[a-z]+)?(?:\.[A-Za-z]{2})?$")
 
 @cache
 def timezone_names() -> frozenset[str]:
-    """IANA zone names the system knows (``zoneinfo.available_timezones()``)."""
-    return frozenset(zoneinfo.available_timezones())
+    """IANA zone names the system knows, less the tzdata internals nobody lives in."""
+    return frozenset(zoneinfo.available_timezones()) - {"Factory", "localtime", "posixrules"}
 
 
 class SubscribeForm(forms.Form):

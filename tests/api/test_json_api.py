@@ -210,3 +210,10 @@ def test_head_is_get_without_body(client: Client, seeded: Any) -> None:
     response = client.head("/api/trending")
     assert response.status_code == 200 and response.content == b""
     assert response["ETag"] == client.get("/api/trending")["ETag"]
+
+
+@pytest.mark.django_db
+def test_api_docs_page_loads_nothing_from_other_hosts(client) -> None:
+    html = client.get("/api/docs").content.decode()
+    assert "swagger-ui-bundle.js" in html
+    assert "cdn." not in html and "jsdelivr" not in html and "django-ninja.dev" not in html

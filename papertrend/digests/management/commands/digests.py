@@ -15,7 +15,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
-from papertrend.digests.delivery import DigestWorker
+from papertrend.digests.delivery import DigestWorker, next_due_text
 
 
 def build_due_now() -> str:
@@ -48,7 +48,7 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         if options["action"] == "build":
-            self.stdout.write(f"digests build: {build_due_now()}")
+            self.stdout.write(f"digests build: {build_due_now()}; {next_due_text()}")
             return
         if options["batch"] is not None and options["batch"] < 1:
             raise CommandError("--batch must be at least 1")
@@ -60,7 +60,9 @@ class Command(BaseCommand):
             worker.run(
                 once=options["once"],
                 dry_run=options["dry_run"],
-                before_pass=lambda: self.stdout.write(f"digests build: {build_due_now()}"),
+                before_pass=lambda: self.stdout.write(
+                    f"digests build: {build_due_now()}; {next_due_text()}"
+                ),
                 echo=self.stdout.write,
             )
         finally:
