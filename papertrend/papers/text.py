@@ -134,9 +134,12 @@ logging.getLogger("pylatexenc").setLevel(logging.ERROR)
 _CONVERTER = _Latex2Text(latex_context=_TEXT_CONTEXT, math_mode="text", strict_latex_spaces=False)
 
 
-def fold_whitespace(s: str) -> str:
-    """Collapse every run of whitespace (newlines included) to one space and strip the ends."""
-    return _WHITESPACE.sub(" ", s).strip()
+def fold_whitespace(s: str | None) -> str:
+    """Collapse every run of whitespace (newlines included) to one space and strip the ends.
+
+    ``None`` (a missing field in a source record) gives ``""``.
+    """
+    return " ".join(s.split()) if s else ""
 
 
 def tex_to_text(s: str) -> str:

@@ -107,11 +107,6 @@ class UnknownFormat(ValueError):
 # Shared helpers for the parsers
 
 
-def fold(text: str | None) -> str:
-    """Collapse every run of whitespace (newlines included) to one space and strip."""
-    return " ".join(text.split()) if text else ""
-
-
 _MONTHS = {
     name: number
     for number, name in enumerate(

@@ -29,7 +29,7 @@ from pathlib import Path
 
 from papertrend.papers import identifiers
 from papertrend.papers.authors import split_authors
-from papertrend.papers.formats import fold, is_withdrawal_notice, parse_arxiv_date
+from papertrend.papers.formats import is_withdrawal_notice, parse_arxiv_date
 from papertrend.papers.records import (
     ABS,
     PaperRecord,
@@ -38,6 +38,7 @@ from papertrend.papers.records import (
     RecordError,
     VersionInfo,
 )
+from papertrend.papers.text import fold_whitespace
 
 _SEPARATOR = "\\\\"
 _DASH_LINE = re.compile(r"^-{10,}\s*$")
@@ -147,7 +148,7 @@ def _record(header: list[str], abstract: str, locator: str) -> PaperRecord:
     except identifiers.InvalidArxivId as exc:
         raise AbsFormatError(str(exc)) from None
     record = PaperRecord(source_format=ABS, locator=locator, title="", arxiv_id=arxiv_id)
-    record.abstract = fold(abstract)
+    record.abstract = fold_whitespace(abstract)
     for key, value in fields:
         _apply(record, key, value)
     if not record.title:
@@ -163,7 +164,7 @@ def _record(header: list[str], abstract: str, locator: str) -> PaperRecord:
 
 def _apply(record: PaperRecord, key: str, value: str) -> None:
     """Store one header field on the record; unknown keys (e.g. Proxy) are ignored."""
-    value = fold(value)
+    value = fold_whitespace(value)
     date_key = _DATE_KEY.match(key)
     if date_key:
         number = int(date_key["version"] or 1)

@@ -19,7 +19,7 @@ from typing import Any
 
 from papertrend.papers import identifiers
 from papertrend.papers.authors import split_authors
-from papertrend.papers.formats import fold, is_withdrawal_notice, parse_arxiv_date
+from papertrend.papers.formats import is_withdrawal_notice, parse_arxiv_date
 from papertrend.papers.records import (
     KAGGLE,
     AuthorName,
@@ -29,6 +29,7 @@ from papertrend.papers.records import (
     RecordError,
     VersionInfo,
 )
+from papertrend.papers.text import fold_whitespace
 
 
 def parse(path: Path) -> ParseStream:
@@ -74,29 +75,29 @@ def _record(row: dict[str, Any], locator: str) -> PaperRecord:
         arxiv_id = identifiers.normalize(raw_id)
     except identifiers.InvalidArxivId as exc:
         raise ValueError(str(exc)) from None
-    title = fold(row.get("title"))
+    title = fold_whitespace(row.get("title"))
     if not title:
         raise ValueError(f"{arxiv_id}: missing title")
     versions = _versions(row.get("versions") or [], arxiv_id)
-    comments = fold(row.get("comments"))
+    comments = fold_whitespace(row.get("comments"))
     categories = (row.get("categories") or "").split()
     return PaperRecord(
         source_format=KAGGLE,
         locator=locator,
         title=title,
         arxiv_id=arxiv_id,
-        abstract=fold(row.get("abstract")),
+        abstract=fold_whitespace(row.get("abstract")),
         authors=_authors(row),
         categories=categories,
         versions=versions,
         published=versions[0].submitted if versions else None,
         updated=versions[-1].submitted if versions else None,
         comments=comments,
-        journal_ref=fold(row.get("journal-ref")),
-        doi=fold(row.get("doi")),
-        report_no=fold(row.get("report-no")),
+        journal_ref=fold_whitespace(row.get("journal-ref")),
+        doi=fold_whitespace(row.get("doi")),
+        report_no=fold_whitespace(row.get("report-no")),
         license=(row.get("license") or "").strip(),
-        submitter=fold(row.get("submitter")),
+        submitter=fold_whitespace(row.get("submitter")),
         withdrawn=is_withdrawal_notice(comments),
     )
 
@@ -129,10 +130,10 @@ def _authors(row: dict[str, Any]) -> list[AuthorName]:
 
 
 def _author(parts: list[str]) -> AuthorName:
-    keyname = fold(parts[0])
-    forenames = fold(parts[1]) if len(parts) > 1 else ""
-    suffix = fold(parts[2]) if len(parts) > 2 else ""
-    affiliation = "; ".join(fold(part) for part in parts[3:] if part)
+    keyname = fold_whitespace(parts[0])
+    forenames = fold_whitespace(parts[1]) if len(parts) > 1 else ""
+    suffix = fold_whitespace(parts[2]) if len(parts) > 2 else ""
+    affiliation = "; ".join(fold_whitespace(part) for part in parts[3:] if part)
     if not keyname and forenames:  # collaborations sometimes land in the forenames slot
         keyname, forenames = forenames, ""
     return AuthorName(keyname, forenames, suffix, affiliation)

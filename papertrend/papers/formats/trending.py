@@ -29,8 +29,8 @@ import re
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-from papertrend.papers.formats import fold
 from papertrend.papers.records import TRENDING_PAGE, PaperRecord, ParseStream, RecordError
+from papertrend.papers.text import fold_whitespace
 
 _CHROME = re.compile(
     r"^(?:new|get trending papers in your email inbox!?|subscribe|"
@@ -92,7 +92,9 @@ def parse_text(text: str, source: str, saved: date) -> ParseStream:
             yield last
             pending = None
         elif last is not None and last.abstract:
-            last.abstract = f"{last.abstract} {fold(line)}"  # a second abstract paragraph
+            last.abstract = (
+                f"{last.abstract} {fold_whitespace(line)}"  # a second abstract paragraph
+            )
         else:
             yield RecordError(
                 TRENDING_PAGE, f"{source} line {number}", "abstract paragraph without a title"
@@ -122,8 +124,8 @@ def _record(
     return PaperRecord(
         source_format=TRENDING_PAGE,
         locator=f"{source} paper {papers} (line {line})",
-        title=fold(text),
-        abstract=fold(abstract),
+        title=fold_whitespace(text),
+        abstract=fold_whitespace(abstract),
         announced=announced,
     )
 
