@@ -143,13 +143,11 @@ class BatchWriter:
 
     def merge(self, record: PaperRecord) -> Outcome:
         """Fold one record into its paper; say whether that made it new, updated or unchanged."""
-        from papertrend.papers.ingest import origin_of
-
         self._regrouped = False
         entry = self._target(record)
         changed = merge_record(entry.state, record)
         entry.dirty |= changed
-        entry.sources.add((record.source_format, origin_of(record)))
+        entry.sources.add((record.source_format, record.origin))
         if entry.paper is None and not entry.counted:
             entry.counted = True
             return "new"
@@ -218,10 +216,7 @@ class BatchWriter:
         paper.key = entry.key
         paper.arxiv_id = entry.arxiv_id
         paper.title_key = title_key(paper.title)  # cached: the batch computed it already
-        # Every paper has a feed day (the first-seen day at worst), so /new and the
-        # daily feeds read one index on (feed_day, id).
-        first_day = paper.published or paper.created_at
-        paper.feed_day = paper.announced or (first_day.date() if first_day else None)
+        paper.feed_day = paper.default_feed_day()
 
     def _absorb(self, entries: list[Entry]) -> None:
         """Move sources and code links of title-only duplicates onto the arXiv paper; drop them."""

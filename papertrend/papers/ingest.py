@@ -14,7 +14,6 @@ of the stream goes on.
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -73,15 +72,6 @@ class IngestSummary:
         if self.skipped > len(self.skip_reasons):
             lines.append(f"  ... and {self.skipped - len(self.skip_reasons)} more skipped")
         return "\n".join(lines)
-
-
-_POSITION = re.compile(r"(?::\d+)?(?::| |, )(?:line|record|entry|paper|item)\b.*$", re.IGNORECASE)
-
-
-def origin_of(record: PaperRecord) -> str:
-    """The file or URL a record came from: its locator without the position part."""
-    origin = getattr(record, "origin", "") or _POSITION.sub("", record.locator)
-    return origin[:500]
 
 
 def _batches(results: Iterable[ParseResult], size: int) -> Iterator[list[ParseResult]]:

@@ -8,6 +8,7 @@ Authors are kept in order on the paper itself (JSON), so a list of cards needs n
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from django.db import models
@@ -70,12 +71,19 @@ class Paper(models.Model):
     def save(self, *args: Any, **kwargs: Any) -> None:
         """Save; a paper always gets a feed day, the column /new and the feeds sort on."""
         if self.feed_day is None:
-            first = self.published or self.created_at or timezone.now()
-            self.feed_day = self.announced or first.date()
+            self.feed_day = self.default_feed_day()
         super().save(*args, **kwargs)
 
     def get_absolute_url(self) -> str:
         return reverse("papers:detail", args=[self.key])
+
+    def default_feed_day(self) -> date:
+        """Announced day, else v1 day, else first-seen day (today for a new row).
+
+        Every paper has one, so /new and the daily feeds read one index on (feed_day, id).
+        """
+        first = self.published or self.created_at or timezone.now()
+        return self.announced or first.date()
 
     @property
     def abs_url(self) -> str:

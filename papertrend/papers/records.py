@@ -8,9 +8,12 @@ was wrong, so that one bad record never stops the rest of a file.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
+
+_POSITION = re.compile(r"(?::\d+)?(?::| |, )(?:line|record|entry|paper|item)\b.*$", re.IGNORECASE)
 
 # Source formats, as stored in PaperSource.source_format and accepted by --format.
 KAGGLE = "kaggle"
@@ -90,6 +93,11 @@ class PaperRecord:
     def __post_init__(self) -> None:
         if not self.primary_category and self.categories:
             self.primary_category = self.categories[0]
+
+    @property
+    def origin(self) -> str:
+        """The file or URL the record came from: its locator without the position part."""
+        return _POSITION.sub("", self.locator)[:500]
 
 
 @dataclass(frozen=True)
