@@ -10,14 +10,13 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.urls import URLPattern, path
 from django.views.decorators.http import require_safe
 
 from papertrend.api.bibtex import entries
-from papertrend.papers import identifiers
 from papertrend.papers.models import Paper
+from papertrend.papers.services import find_paper
 from papertrend.search.service import MAX_PER_PAGE, search_papers
 from papertrend.trending.periods import period_or_404
 from papertrend.trending.views import feed_papers
@@ -41,13 +40,7 @@ def paper_bibtex(request: HttpRequest, key: str) -> HttpResponse:
     Raises:
         Http404: no visible paper has that key or identifier.
     """
-    paper = Paper.objects.filter(key=key, hidden=False).first()
-    if paper is None:
-        try:
-            base = identifiers.normalize(key)
-        except identifiers.InvalidArxivId as exc:
-            raise Http404("no such paper") from exc
-        paper = Paper.objects.filter(Q(key=base) | Q(arxiv_id=base), hidden=False).first()
+    paper = find_paper(Paper.objects.filter(hidden=False), key)
     if paper is None:
         raise Http404("no such paper")
     return bibtex_response([paper], paper.key)

@@ -37,8 +37,8 @@ from papertrend.api.schemas import (
     TrendingOut,
 )
 from papertrend.coderepos.models import Repository
-from papertrend.papers import identifiers
 from papertrend.papers.models import Paper
+from papertrend.papers.services import find_paper
 from papertrend.search.service import search_papers
 from papertrend.trending.page import ranked_scores, star_charts
 from papertrend.trending.periods import InvalidPeriod, Period, parse_period, period_containing
@@ -220,10 +220,7 @@ def _find_paper(raw: str) -> Paper:
     papers = annotate_upvotes(Paper.objects.filter(hidden=False), None).prefetch_related(
         _visible_repositories()
     )
-    try:
-        paper = papers.filter(arxiv_id=identifiers.normalize(raw)).first()
-    except identifiers.InvalidArxivId:
-        paper = papers.filter(key=raw).first()
+    paper = find_paper(papers, raw)
     if paper is None:
         raise Http404(f"No paper {raw[:80]!r}.")
     return paper

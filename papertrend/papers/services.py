@@ -7,8 +7,9 @@ the full-text index in the same transaction, so the index never keeps a deleted 
 from __future__ import annotations
 
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
+from papertrend.papers import identifiers
 from papertrend.papers.models import Paper
 from papertrend.search.models import enqueue
 
@@ -46,3 +47,21 @@ def forget_trending_scores(keys: list[str]) -> None:
     from papertrend.trending.models import TrendingScore
 
     TrendingScore.objects.filter(paper__key__in=keys).delete()
+
+
+def find_paper(papers: QuerySet[Paper], raw: str) -> Paper | None:
+    """The paper of ``papers`` that ``raw`` names, or None.
+
+    ``raw`` is a paper key (``0704.0002``, ``hep-th/9901001``, ``t:<hash>``) or any
+    form :func:`identifiers.parse` accepts (``0704.0002v2``, ``arXiv:…``, arxiv.org
+    URLs, ``math.GT/0309136``). Callers pass the queryset they serve from
+    (visible papers, with their annotations and prefetches).
+    """
+    paper = papers.filter(key=raw).first()
+    if paper is not None:
+        return paper
+    try:
+        base = identifiers.normalize(raw)
+    except identifiers.InvalidArxivId:
+        return None
+    return papers.filter(Q(key=base) | Q(arxiv_id=base)).first()

@@ -14,7 +14,7 @@ from typing import Any
 from django.conf import settings
 from django.core.paginator import EmptyPage, Page, Paginator
 from django.db import DatabaseError, connection
-from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Exists, F, OuterRef, Prefetch, QuerySet
 from django.http import (
     Http404,
     HttpRequest,
@@ -30,6 +30,7 @@ from papertrend.accounts.upvotes import annotate_upvotes, attach_upvotes
 from papertrend.coderepos.models import PaperRepository, Repository
 from papertrend.papers import identifiers
 from papertrend.papers.models import Paper
+from papertrend.papers.services import find_paper
 from papertrend.trending.models import TrendingScore
 from papertrend.trending.page import (
     WINDOW_CHOICES,
@@ -175,11 +176,7 @@ def paper_detail(request: HttpRequest, key: str) -> HttpResponse:
     paper = _with_details(annotate_upvotes(visible, request.user)).first()
     if paper is not None:
         return render(request, "papers/detail.html", detail_context(paper))
-    try:
-        base = identifiers.normalize(key)
-    except identifiers.InvalidArxivId as exc:
-        raise Http404("no such paper") from exc
-    target = Paper.objects.filter(Q(key=base) | Q(arxiv_id=base), hidden=False).first()
+    target = find_paper(Paper.objects.filter(hidden=False), key)
     if target is None:
         raise Http404("no such paper")
     return HttpResponsePermanentRedirect(target.get_absolute_url())
