@@ -9,6 +9,8 @@ the limits hold across server processes only when that cache is shared
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -31,12 +33,19 @@ def submission_rate() -> str:
     return str(getattr(settings, "SUBMISSION_RATE", DEFAULT_SUBMISSION_RATE))
 
 
-def over_limit(request: HttpRequest, group: str, rate: str) -> bool:
-    """Count this request against the signed-in user's ``group`` limit; True once over it.
+def over_limit(
+    request: HttpRequest,
+    group: str,
+    rate: str,
+    key: str | Callable[[str, HttpRequest], str] = "user",
+) -> bool:
+    """Count this request against its ``group`` limit; True once over it.
 
-    Call it only for requests that would change something, before changing it.
+    ``key`` is django-ratelimit's: ``"user"`` (the signed-in user, the default),
+    ``"ip"``, or a function of (group, request). Call it only for requests that
+    would change something (or, for the API, for every request), before acting.
     """
-    return is_ratelimited(request, group=group, key="user", rate=rate, increment=True)
+    return is_ratelimited(request, group=group, key=key, rate=rate, increment=True)
 
 
 def too_many_requests(request: HttpRequest, what: str) -> HttpResponse:

@@ -29,7 +29,8 @@ from django.http import HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.utils.cache import get_conditional_response
 from django.utils.http import parse_http_date_safe
-from django_ratelimit.core import is_ratelimited
+
+from papertrend.accounts.ratelimits import over_limit
 
 logger = logging.getLogger(__name__)
 
@@ -135,7 +136,7 @@ def _answer(view: View, request: HttpRequest, *args: Any, **kwargs: Any) -> Http
     if request.method == "OPTIONS":
         return preflight()
     rate = api_rate()
-    if is_ratelimited(request, group=RATE_GROUP, key=client_address, rate=rate, increment=True):
+    if over_limit(request, RATE_GROUP, rate, key=client_address):
         return error_response(429, f"Too many requests; the limit is {rate} per address.")
     return view(request, *args, **kwargs)
 

@@ -24,7 +24,6 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
-from django_ratelimit.core import is_ratelimited
 
 from papertrend.accounts import ratelimits
 from papertrend.digests import schedule, tokens
@@ -88,9 +87,7 @@ def subscribe(request: HttpRequest) -> HttpResponse:
     if request.method != "POST":
         form = SubscribeForm(initial={"email": user.email if user else ""})
         return render(request, "digests/subscribe.html", {"form": form})
-    if is_ratelimited(
-        request, group=SUBSCRIBE_GROUP, key="ip", rate=subscribe_rate(), increment=True
-    ):
+    if ratelimits.over_limit(request, SUBSCRIBE_GROUP, subscribe_rate(), key="ip"):
         return ratelimits.too_many_requests(request, "subscription requests")
     form = SubscribeForm(request.POST)
     if not form.is_valid():
