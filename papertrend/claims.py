@@ -12,12 +12,34 @@ conditional UPDATE takes only rows still free and the worker reads back what it 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import os
+import signal
+import socket
+import uuid
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import connections, router, transaction
 from django.db.models import Model, Q, QuerySet
+
+
+def default_worker_id() -> str:
+    """``host:pid:random``, unique enough that two workers never share a claim."""
+    return f"{socket.gethostname()[:60]}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+
+@contextmanager
+def stop_on_signals(request_stop: Callable[..., object]) -> Iterator[None]:
+    """While inside, SIGTERM and SIGINT call ``request_stop`` (a worker finishes its
+    current item and releases its claims); the previous handlers come back after."""
+    previous = {sig: signal.signal(sig, request_stop) for sig in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
 
 
 def unclaimed(now: datetime) -> Q:

@@ -35,10 +35,7 @@ from it, so it ends at the current total.
 from __future__ import annotations
 
 import logging
-import os
-import socket
 import threading
-import uuid
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, fields
@@ -69,11 +66,6 @@ DAY_END = time(23, 59, 59, tzinfo=UTC)
 def setting(name: str, default: Any) -> Any:
     """``settings.<name>``, or ``default`` where the project does not set it."""
     return getattr(settings, name, default)
-
-
-def default_worker_id() -> str:
-    """``host:pid:random``, unique enough that two workers never share a claim."""
-    return f"{socket.gethostname()[:60]}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
 
 
 @dataclass
@@ -275,7 +267,7 @@ class StarsJob:
     ) -> None:
         self._stop = threading.Event()
         self.client = client or GitHubClient.from_settings(sleep=self.wait)
-        self.worker_id = worker_id or default_worker_id()
+        self.worker_id = worker_id or claims.default_worker_id()
         self.batch = batch or setting("STARS_BATCH_SIZE", 50)
         self.lease = timedelta(seconds=lease_s or setting("STARS_CLAIM_SECONDS", 600))
         self.now = now

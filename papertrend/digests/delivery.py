@@ -45,6 +45,7 @@ from dataclasses import dataclass, fields
 from datetime import datetime, timedelta
 from email.utils import make_msgid
 
+from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
 from django.core.mail.backends.base import BaseEmailBackend
 from django.db import transaction
@@ -52,7 +53,6 @@ from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
 from papertrend import claims
-from papertrend.coderepos.stars import default_worker_id, setting
 from papertrend.digests.models import Digest, Subscriber
 
 logger = logging.getLogger(__name__)
@@ -121,8 +121,8 @@ def classify(exc: BaseException) -> Transient | Permanent:
 
 def backoff(attempts: int) -> timedelta:
     """Wait after the ``attempts``-th failed attempt: base * 2**(attempts-1), capped."""
-    base = float(setting("DIGEST_RETRY_BASE_S", 60))
-    cap = float(setting("DIGEST_RETRY_MAX_S", 6 * 3600))
+    base = float(getattr(settings, "DIGEST_RETRY_BASE_S", 60))
+    cap = float(getattr(settings, "DIGEST_RETRY_MAX_S", 6 * 3600))
     return timedelta(seconds=min(cap, base * 2 ** max(attempts - 1, 0)))
 
 
@@ -209,7 +209,7 @@ def mark_sent(digest: Digest, message_id: str, now: datetime) -> None:
 def mark_transient(digest: Digest, error: str, now: datetime) -> bool:
     """Count a failed attempt; True when the digest will be retried, False when it gave up."""
     attempts = digest.attempts + 1
-    if attempts >= int(setting("DIGEST_MAX_ATTEMPTS", 8)):
+    if attempts >= int(getattr(settings, "DIGEST_MAX_ATTEMPTS", 8)):
         _done(digest.id, status=Digest.FAILED, attempts=attempts, last_error=error)
         return False
     _done(digest.id, attempts=attempts, next_attempt_at=now + backoff(attempts), last_error=error)
@@ -218,7 +218,7 @@ def mark_transient(digest: Digest, error: str, now: datetime) -> bool:
 
 def mark_permanent(digest: Digest, error: str, now: datetime) -> None:
     """Record a hard bounce; disable the subscriber after too many in a row."""
-    limit = int(setting("DIGEST_HARD_BOUNCE_LIMIT", 3))
+    limit = int(getattr(settings, "DIGEST_HARD_BOUNCE_LIMIT", 3))
     with transaction.atomic():
         _done(digest.id, status=Digest.FAILED, attempts=digest.attempts + 1, last_error=error)
         subscriber = Subscriber.objects.filter(id=digest.subscriber_id)
@@ -292,7 +292,7 @@ def send_batch(
     not reached because ``should_stop()`` turned true keep their claim, for the caller to
     release. Returns the counts.
     """
-    lease = lease or timedelta(seconds=setting("DIGEST_CLAIM_SECONDS", 600))
+    lease = lease or timedelta(seconds=getattr(settings, "DIGEST_CLAIM_SECONDS", 600))
     build = build or default_build_message
     summary = SendSummary()
     try:
@@ -358,9 +358,9 @@ class DigestWorker:
         mail: Callable[[], BaseEmailBackend] | None = None,
     ) -> None:
         self._stop = threading.Event()
-        self.worker_id = worker_id or default_worker_id()
-        self.batch = batch or int(setting("DIGEST_BATCH_SIZE", 50))
-        self.lease = lease or timedelta(seconds=setting("DIGEST_CLAIM_SECONDS", 600))
+        self.worker_id = worker_id or claims.default_worker_id()
+        self.batch = batch or int(getattr(settings, "DIGEST_BATCH_SIZE", 50))
+        self.lease = lease or timedelta(seconds=getattr(settings, "DIGEST_CLAIM_SECONDS", 600))
         self.now = now
         self.build = build or default_build_message
         self.mail = mail or (lambda: get_connection(fail_silently=False))
@@ -432,7 +432,9 @@ class DigestWorker:
             if not previews:
                 echo(f"nothing to send now; {next_due_text()}")
             return SendSummary()
-        pause = pause_s if pause_s is not None else float(setting("DIGEST_LOOP_SLEEP", 60.0))
+        pause = (
+            pause_s if pause_s is not None else float(getattr(settings, "DIGEST_LOOP_SLEEP", 60.0))
+        )
         summary = SendSummary()
         while not self.stopping:
             if before_pass is not None:

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import signal
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from papertrend.claims import stop_on_signals
 from papertrend.coderepos.stars import StarsJob
 
 
@@ -29,15 +29,8 @@ class Command(BaseCommand):
         if options["batch"] is not None and options["batch"] < 1:
             raise CommandError("--batch must be at least 1")
         job = StarsJob(worker_id=options["worker_id"], batch=options["batch"])
-        previous = {
-            sig: signal.signal(sig, job.request_stop) for sig in (signal.SIGTERM, signal.SIGINT)
-        }
-        try:
-            with job.client:
-                summary = job.run(once=options["once"], echo=self.stdout.write)
-        finally:
-            for sig, handler in previous.items():
-                signal.signal(sig, handler)
+        with stop_on_signals(job.request_stop), job.client:
+            summary = job.run(once=options["once"], echo=self.stdout.write)
         # For cron: a one-off pass that could not do its work exits non-zero.
         if options["once"] and summary.unreachable:
             raise CommandError("GitHub could not be reached; nothing was refreshed this pass")

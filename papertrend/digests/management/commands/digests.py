@@ -9,12 +9,12 @@ default backend writes ``.eml`` files under ``var/outbox``.
 
 from __future__ import annotations
 
-import signal
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
+from papertrend.claims import stop_on_signals
 from papertrend.digests.delivery import DigestWorker, next_due_text
 
 
@@ -53,10 +53,7 @@ class Command(BaseCommand):
         if options["batch"] is not None and options["batch"] < 1:
             raise CommandError("--batch must be at least 1")
         worker = DigestWorker(worker_id=options["worker_id"], batch=options["batch"])
-        previous = {
-            sig: signal.signal(sig, worker.request_stop) for sig in (signal.SIGTERM, signal.SIGINT)
-        }
-        try:
+        with stop_on_signals(worker.request_stop):
             worker.run(
                 once=options["once"],
                 dry_run=options["dry_run"],
@@ -65,6 +62,3 @@ class Command(BaseCommand):
                 ),
                 echo=self.stdout.write,
             )
-        finally:
-            for sig, handler in previous.items():
-                signal.signal(sig, handler)

@@ -50,7 +50,6 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         call_command("migrate", interactive=False, verbosity=0)
-        call_command("createcachetable", verbosity=0)  # rate limits share the DB cache
         loads = list(options["load"]) + [Path(p) for p in env_list("PAPERTREND_LOAD", [])]
         if loads:
             self.stdout.write(f"Loading {', '.join(map(str, loads))} ...")
