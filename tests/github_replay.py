@@ -21,11 +21,12 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
-from types import TracebackType
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit
+
+from loopback import LoopbackHTTPServer
 
 GITHUB_API = "https://api.github.com"
 # Hop-by-hop or length headers the recording carries but this server sets itself.
@@ -176,7 +177,7 @@ class _Route:
         return reply
 
 
-class GitHubReplayServer:
+class GitHubReplayServer(LoopbackHTTPServer):
     """Serve recorded and programmed GitHub API answers; anything else gets 404 JSON.
 
     ``latency_s`` delays every answer (to make concurrent clients overlap).
@@ -187,20 +188,10 @@ class GitHubReplayServer:
         self.requests: list[Received] = []
         self._routes: list[_Route] = []
         self._lock = threading.Lock()
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
+        super().__init__(self._handler_class())
         self._server.daemon_threads = True
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
-        )
 
     # --- programming -----------------------------------------------------------------
-
-    @property
-    def base_url(self) -> str:
-        return f"http://127.0.0.1:{self._server.server_address[1]}"
-
-    def url(self, path: str = "/") -> str:
-        return f"{self.base_url}{path}"
 
     def add(self, path: str, *replies: Reply, params: dict[str, str] | None = None) -> None:
         """Serve ``replies`` in order for ``path`` (and ``params``, when given); the last repeats.
@@ -277,20 +268,6 @@ class GitHubReplayServer:
         return result
 
     # --- lifecycle and serving ---------------------------------------------------------
-
-    def __enter__(self) -> GitHubReplayServer:
-        self._thread.start()
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self._server.shutdown()
-        self._server.server_close()
-        self._thread.join(timeout=5)
 
     def _dispatch(self, request: Received) -> Reply:
         with self._lock:

@@ -17,10 +17,11 @@ import json
 import threading
 import time
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
-from types import TracebackType
 from urllib.parse import parse_qsl, urlsplit
+
+from loopback import LoopbackHTTPServer
 
 
 @dataclass(frozen=True)
@@ -63,18 +64,14 @@ class _Route:
         return reply
 
 
-class ReplayServer:
+class ReplayServer(LoopbackHTTPServer):
     """Serve programmed replies; unmatched requests get 404 with a plain-text note."""
 
     def __init__(self) -> None:
         self._routes: list[_Route] = []
         self._lock = threading.Lock()
         self.requests: list[Received] = []
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
-        # A short poll interval makes shutdown (and so each test's teardown) quick.
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
-        )
+        super().__init__(self._handler_class())
 
     def add(self, path: str, params: dict[str, str] | None, *replies: Reply) -> None:
         """Program replies for ``path`` with exactly ``params`` (None: any query).
@@ -86,27 +83,10 @@ class ReplayServer:
         with self._lock:
             self._routes.insert(0, _Route(path, params, list(replies)))
 
-    def url(self, path: str = "/") -> str:
-        return f"http://127.0.0.1:{self._server.server_address[1]}{path}"
-
     def received(self, path: str | None = None) -> list[Received]:
         """Requests so far, optionally only those for ``path``."""
         with self._lock:
             return [r for r in self.requests if path is None or r.path == path]
-
-    def __enter__(self) -> ReplayServer:
-        self._thread.start()
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self._server.shutdown()
-        self._server.server_close()
-        self._thread.join(timeout=5)
 
     def _dispatch(self, path: str, params: dict[str, str]) -> Reply:
         with self._lock:
