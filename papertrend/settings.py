@@ -159,6 +159,25 @@ SEARCH_INDEX_DIR = env_path("PAPERTREND_SEARCH_INDEX_DIR", DATA_DIR / "search-in
 SEARCH_RESULTS_PER_PAGE = env_int("PAPERTREND_SEARCH_RESULTS_PER_PAGE", 20, minimum=1)
 PAPERS_PER_PAGE = env_int("PAPERTREND_PAPERS_PER_PAGE", 30, minimum=1)
 
+# Semantic search (docs/search.md): the embedding model, where its weights are
+# cached when derived locally, and the vector index (derived data, like the
+# full-text index: `papertrend index build` recreates it from the database).
+EMBEDDING_MODEL = env_str("PAPERTREND_EMBEDDING_MODEL", "minilm")
+EMBEDDING_DEVICE = env_str("PAPERTREND_EMBEDDING_DEVICE", "cpu")
+MODEL_CACHE_DIR = env_path("PAPERTREND_MODEL_CACHE_DIR", DATA_DIR / "models")
+VECTOR_INDEX_DIR = env_path("PAPERTREND_VECTOR_INDEX_DIR", DATA_DIR / "vector-index")
+# Below this many vectors search is exact (brute force); from it on, HNSW.
+VECTOR_EXACT_MAX = env_int("PAPERTREND_VECTOR_EXACT_MAX", 50_000, minimum=0)
+HNSW_CONNECTIVITY = env_int("PAPERTREND_HNSW_CONNECTIVITY", 16, minimum=2)
+HNSW_EXPANSION_ADD = env_int("PAPERTREND_HNSW_EXPANSION_ADD", 128, minimum=1)
+HNSW_EXPANSION_SEARCH = env_int("PAPERTREND_HNSW_EXPANSION_SEARCH", 128, minimum=1)
+HNSW_DTYPE = env_str("PAPERTREND_HNSW_DTYPE", "f16")
+# Hybrid search: candidates taken from each of keyword and dense search, and the RRF constant.
+SEARCH_CANDIDATES = env_int("PAPERTREND_SEARCH_CANDIDATES", 200, minimum=10)
+SEARCH_RRF_K = env_int("PAPERTREND_SEARCH_RRF_K", 60, minimum=1)
+SEARCH_KEYWORD_WEIGHT = env_float("PAPERTREND_SEARCH_KEYWORD_WEIGHT", 1.0, minimum=0.0)
+SEARCH_DENSE_WEIGHT = env_float("PAPERTREND_SEARCH_DENSE_WEIGHT", 1.0, minimum=0.0)
+
 # arXiv endpoints and politeness (https://info.arxiv.org/help/api/tou.html: one request per 3 s).
 ARXIV_OAI_URL = env_str("PAPERTREND_ARXIV_OAI_URL", "https://oaipmh.arxiv.org/oai")
 ARXIV_API_URL = env_str("PAPERTREND_ARXIV_API_URL", "https://export.arxiv.org/api/query")

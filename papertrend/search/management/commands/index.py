@@ -1,4 +1,10 @@
-"""``papertrend index sync|rebuild|status``: maintain the full-text search index."""
+"""``papertrend index sync|rebuild|build|status``: maintain the search indexes.
+
+``sync`` and ``rebuild`` keep the full-text (BM25) index in step with the
+database; ``build`` does that, then embeds new or changed papers and brings the
+vector index up to date (incremental and resumable: see ``search.embedding_job``
+and ``search.vector_sync``).
+"""
 
 from __future__ import annotations
 
@@ -6,39 +12,62 @@ from argparse import ArgumentParser
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
+from tqdm import tqdm
 
+from papertrend.claims import stop_on_signals
 from papertrend.papers.models import Paper
 from papertrend.search import backend, indexing
-from papertrend.search.models import IndexQueue
+from papertrend.search.embedders import EmbeddingModelError, get_embedder
+from papertrend.search.embedding_job import embed_pending, pending_papers
+from papertrend.search.models import IndexQueue, PaperEmbedding
+from papertrend.search.vector_sync import VectorIndexBusy, index_folder, sync_vectors
+from papertrend.search.vectors import VectorIndexError, read_manifest
 
 
 class Command(BaseCommand):
     help = (
-        "sync: apply queued paper changes to the search index; rebuild: re-index "
-        "every paper; status: documents in the index vs papers in the database vs queued."
+        "sync: apply queued paper changes to the full-text index; rebuild: re-index "
+        "every paper; build: sync, then embed new or changed papers and update the "
+        "vector index; status: what each index holds against the database."
     )
 
     def add_arguments(self, parser: ArgumentParser) -> None:
-        parser.add_argument("action", choices=["sync", "rebuild", "status"])
+        parser.add_argument("action", choices=["sync", "rebuild", "build", "status"])
         parser.add_argument(
             "--batch-size",
             type=int,
-            default=1000,
-            help="sync: queue rows per index commit (default 1000)",
+            default=None,
+            help="sync: queue rows per index commit (default 1000); "
+            "build: papers per embedding transaction (default 64)",
+        )
+        parser.add_argument(
+            "--limit", type=int, default=None, help="build: embed at most this many papers"
+        )
+        parser.add_argument(
+            "--model", default=None, help="build/status: embedding model (default: the setting)"
+        )
+        parser.add_argument(
+            "--no-progress", action="store_true", help="build: no progress bar"
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
         action = options["action"]
         try:
             if action == "status":
-                self._status()
+                self._status(options["model"])
+                return
+            if action == "build":
+                self._build(options)
                 return
             if action == "sync":
-                stats = indexing.sync(batch_size=max(1, options["batch_size"]))
+                stats = indexing.sync(batch_size=max(1, options["batch_size"] or 1000))
             else:
                 stats = indexing.rebuild()
         except backend.SearchIndexError as exc:
             raise CommandError(str(exc)) from exc
+        self._report_keyword(stats)
+
+    def _report_keyword(self, stats: indexing.SyncStats) -> None:
         kind = "rebuilt" if stats.rebuilt else "synced"
         self.stdout.write(
             f"{kind}: {stats.indexed} indexed, {stats.removed} removed, "
@@ -46,7 +75,49 @@ class Command(BaseCommand):
             f"in {stats.seconds:.1f} s"
         )
 
-    def _status(self) -> None:
+    def _build(self, options: dict[str, Any]) -> None:
+        try:
+            self._report_keyword(indexing.sync())
+            embedder = get_embedder(options["model"])
+        except (backend.SearchIndexError, EmbeddingModelError) as exc:
+            raise CommandError(str(exc)) from exc
+        pending = pending_papers(embedder.identity).count()
+        limit = options["limit"]
+        total = pending if limit is None else min(pending, max(0, limit))
+        self.stdout.write(f"embedding {total} papers with {embedder.identity} ...")
+        stop = {"requested": False}
+
+        def request_stop(*_: object) -> None:
+            stop["requested"] = True
+
+        bar = tqdm(total=total, unit="paper", disable=True if options["no_progress"] else None)
+        with stop_on_signals(request_stop), bar:
+            stats = embed_pending(
+                embedder,
+                batch_size=max(1, options["batch_size"] or 64),
+                limit=limit,
+                on_batch=bar.update,
+                should_stop=lambda: stop["requested"],
+            )
+        self.stdout.write(
+            f"embedded: {stats.embedded} new or changed, {stats.unchanged} unchanged, "
+            f"{stats.pruned} vectors of other models removed in {stats.seconds:.1f} s "
+            f"({stats.rate:.1f} papers/s)"
+        )
+        if stats.stopped:
+            self.stdout.write("stopped on request; run `papertrend index build` again to resume")
+            return
+        try:
+            synced = sync_vectors(embedder)
+        except (VectorIndexBusy, VectorIndexError) as exc:
+            raise CommandError(str(exc)) from exc
+        how = "rebuilt" if synced.rebuilt else "updated" if synced.saved else "unchanged"
+        self.stdout.write(
+            f"vector index {how}: {synced.total} vectors ({synced.kind}), "
+            f"+{synced.added} -{synced.removed} in {synced.seconds:.1f} s"
+        )
+
+    def _status(self, model: str | None) -> None:
         status = backend.get_index().status()
         visible = Paper.objects.filter(hidden=False).count()
         self.stdout.write(f"index folder:      {status.path}")
@@ -56,3 +127,18 @@ class Command(BaseCommand):
         self.stdout.write(f"queued changes:    {IndexQueue.objects.count()}")
         if status.needs_rebuild:
             self.stdout.write("needs a rebuild:   yes (the next sync will rebuild)")
+        try:
+            embedder = get_embedder(model)
+            manifest = read_manifest(index_folder(embedder))
+        except (EmbeddingModelError, VectorIndexError) as exc:
+            self.stdout.write(f"semantic search:   unavailable ({exc})")
+            return
+        stored = PaperEmbedding.objects.filter(model=embedder.identity).count()
+        self.stdout.write(f"embedding model:   {embedder.identity}")
+        self.stdout.write(f"vectors stored:    {stored} ({pending_papers(embedder.identity).count()} papers pending)")
+        if manifest is None or manifest.model != embedder.identity:
+            self.stdout.write("vector index:      none yet (run `papertrend index build`)")
+        else:
+            self.stdout.write(
+                f"vector index:      {manifest.count} vectors ({manifest.kind}), generation {manifest.generation}"
+            )

@@ -1,0 +1,104 @@
+"""Query-time semantic search and related papers, over the saved vector index.
+
+Both return paper keys with cosine similarities, best first, for visible papers
+only. Until ``papertrend index build`` has saved an index for the current model
+(or when the model cannot be loaded) they return ``[]`` and keyword search
+carries the site alone; ``semantic_status`` says which.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import numpy as np
+
+from papertrend.papers.models import Paper
+from papertrend.search.embedders import EmbeddingModelError, get_embedder
+from papertrend.search.embedding_job import decode_vectors
+from papertrend.search.models import PaperEmbedding
+from papertrend.search.vector_sync import index_folder
+from papertrend.search.vectors import VectorIndex, VectorIndexError, reader_for
+
+logger = logging.getLogger(__name__)
+
+MAX_QUERY_CHARS = 2000  # MiniLM reads 256 word pieces; more text only costs time
+
+
+@dataclass(frozen=True)
+class DenseHit:
+    """A paper ``key`` and its cosine ``similarity`` to the query."""
+
+    key: str
+    similarity: float
+
+
+def _current_index() -> VectorIndex | None:
+    try:
+        embedder = get_embedder()
+        manifest, index = reader_for(index_folder(embedder)).get()
+    except (EmbeddingModelError, VectorIndexError) as exc:
+        logger.warning("semantic search unavailable: %s", exc)
+        return None
+    if index is None or manifest is None or manifest.model != embedder.identity:
+        return None
+    return index
+
+
+def semantic_status() -> str | None:
+    """None when semantic search works, else a sentence saying why not."""
+    if _current_index() is None:
+        return "Semantic search is not ready yet (an operator runs `papertrend index build`)."
+    return None
+
+
+def _to_hits(index_hits: list[tuple[int, float]], exclude_keys: Iterable[str], k: int) -> list[DenseHit]:
+    labels = [label for label, _ in index_hits]
+    keys = dict(
+        PaperEmbedding.objects.filter(id__in=labels, paper__hidden=False).values_list(
+            "id", "paper__key"
+        )
+    )
+    excluded = set(exclude_keys)
+    hits = [
+        DenseHit(keys[label], score)
+        for label, score in index_hits
+        if label in keys and keys[label] not in excluded
+    ]
+    return hits[:k]
+
+
+def _neighbours(index: VectorIndex, vector: np.ndarray, k: int, exclude: Iterable[int] = ()) -> list[tuple[int, float]]:
+    # A few extra cover labels of papers hidden or deleted since the last sync.
+    return [(n.label, n.score) for n in index.search(vector, k + 10, exclude=exclude)]
+
+
+def dense_search(query: str, *, k: int, exclude_keys: Iterable[str] = ()) -> list[DenseHit]:
+    """The ``k`` papers whose vectors are nearest the query text's, best first."""
+    text = query.strip()[:MAX_QUERY_CHARS]
+    index = _current_index()
+    if index is None or not text or k <= 0:
+        return []
+    vector = get_embedder().embed([text])[0]
+    return _to_hits(_neighbours(index, vector, k), exclude_keys, k)
+
+
+def related_papers(paper: Paper, *, k: int = 5) -> list[DenseHit]:
+    """The ``k`` nearest papers to ``paper`` in embedding space, itself excluded.
+
+    Empty while the paper has no vector under the current model.
+    """
+    index = _current_index()
+    if index is None or k <= 0:
+        return []
+    row = (
+        PaperEmbedding.objects.filter(paper=paper, model=get_embedder().identity)
+        .values_list("id", "vector", "dim")
+        .first()
+    )
+    if row is None:
+        return []
+    label, blob, dim = row
+    vector = decode_vectors([blob], dim)[0]
+    return _to_hits(_neighbours(index, vector, k, exclude=[label]), [paper.key], k)
