@@ -21,3 +21,4 @@ def shared_data() -> Path:
 def _isolated_search_index(settings, tmp_path: Path) -> None:
     """Every test writes its own full-text index, so tests never see each other's documents."""
     settings.SEARCH_INDEX_DIR = tmp_path / "search-index"
+    settings.VECTOR_INDEX_DIR = tmp_path / "vector-index"

@@ -5,6 +5,7 @@ Operations (all GET; schema at ``/api/openapi.json``):
 * ``/api/daily_papers`` — Hugging Face's daily papers shape, by day/week/month;
 * ``/api/papers/search`` — through ``search.service.search_papers``;
 * ``/api/papers/{arxiv_id}`` — any version suffix, old-style ids with a slash, or a key;
+* ``/api/related/{arxiv_id}`` — related papers (embedding neighbours);
 * ``/api/trending`` — ranked trending rows of a window;
 * ``/api/repos/{owner}/{name}`` — a GitHub repository and its daily star history.
 
@@ -15,7 +16,7 @@ never appear. CORS, ETags, rate limits and the error shape live in ``api.http``.
 from __future__ import annotations
 
 import logging
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, Literal
 
 from django.db.models import F, Prefetch, QuerySet, prefetch_related_objects
@@ -33,13 +34,15 @@ from papertrend.api.schemas import (
     DailyPaperOut,
     ErrorOut,
     PaperDetailOut,
+    RelatedOut,
     RepositoryOut,
     TrendingOut,
 )
 from papertrend.coderepos.models import Repository
 from papertrend.papers.models import Paper
 from papertrend.papers.services import find_paper
-from papertrend.search.service import search_papers
+from papertrend.search.related import related_papers
+from papertrend.search.service import SearchFilters, search_papers
 from papertrend.trending.page import ranked_scores, star_charts
 from papertrend.trending.periods import InvalidPeriod, Period, parse_period, period_containing
 from papertrend.trending.views import feed_papers
@@ -204,14 +207,57 @@ def search(
     q: str = Query("", max_length=2000, description="words, an arXiv id or an arxiv.org URL"),
     p: int = Query(0, ge=0, le=MAX_PAGE, description="page, 0-based"),
     limit: int = Query(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT),
+    mode: Literal["hybrid", "keyword", "semantic"] = Query(
+        "hybrid", description="keywords + meaning (RRF), keywords (BM25) or meaning (embeddings)"
+    ),
+    sort: Literal["relevance", "date", "stars"] = Query("relevance"),
+    category: str = Query(
+        "", max_length=500, pattern=r"^[A-Za-z.\-, ]*$", description="cs.LG, or an archive: cs"
+    ),
+    date_from: date | None = Query(None, alias="from", description="v1 on or after (UTC day)"),
+    date_to: date | None = Query(None, alias="to", description="v1 on or before (UTC day)"),
+    has_code: bool = Query(False, description="only papers with a linked repository"),
 ) -> list[dict[str, Any]]:
     """Best matches first, in the daily papers item shape; an empty query gives []."""
-    results = search_papers(q, page=p + 1, per_page=limit)
+    filters = SearchFilters(
+        categories=tuple(c for c in category.replace(",", " ").split() if c)[:10],
+        published_from=date_from,
+        published_to=date_to,
+        has_code=has_code,
+    )
+    results = search_papers(q, page=p + 1, per_page=limit, filters=filters, sort=sort, mode=mode)
     papers = results.papers
     if papers:
         prefetch_related_objects(papers, _visible_repositories())
         attach_upvotes(papers, None)
     return [serialize.daily_item(paper) for paper in papers]
+
+
+@api.get(
+    "/related/{path:arxiv_id}",
+    response={200: list[RelatedOut], **ERRORS},
+    summary="Related papers",
+    tags=["papers"],
+)
+def related(
+    request: HttpRequest, arxiv_id: str, limit: int = Query(5, ge=1, le=20)
+) -> list[dict[str, Any]]:
+    """Papers most like this one: nearest neighbours of its embedding (``how`` =
+    ``embedding``, with the cosine ``similarity``), or BM25 neighbours of its title
+    before its embedding exists (``how`` = ``keywords``)."""
+    paper = _find_paper(arxiv_id)
+    found = related_papers(paper, k=limit)
+    papers = [item.paper for item in found]
+    prefetch_related_objects(papers, _visible_repositories())
+    attach_upvotes(papers, None)
+    return [
+        {
+            "paper": serialize.paper_fields(item.paper),
+            "similarity": item.similarity,
+            "how": item.how,
+        }
+        for item in found
+    ]
 
 
 def _find_paper(raw: str) -> Paper:

@@ -99,6 +99,15 @@ class PaperDetailOut(PaperOut):
     repositories: list[RepositoryRefOut]
 
 
+class RelatedOut(Schema):
+    """One row of ``/api/related/{id}``: ``how`` is ``embedding`` (nearest by meaning,
+    ``similarity`` = cosine) or ``keywords`` (BM25 on the title; ``similarity`` null)."""
+
+    paper: PaperOut
+    similarity: float | None
+    how: str
+
+
 class TrendingOut(Schema):
     """One row of ``/api/trending``: ``rank`` is 1-based over the whole window."""
 

@@ -31,6 +31,7 @@ from papertrend.coderepos.models import PaperRepository, Repository
 from papertrend.papers import identifiers
 from papertrend.papers.models import Paper
 from papertrend.papers.services import find_paper
+from papertrend.search.related import related_papers
 from papertrend.trending.models import TrendingScore
 from papertrend.trending.page import (
     WINDOW_CHOICES,
@@ -242,6 +243,7 @@ def detail_context(paper: Paper) -> dict[str, Any]:
         "sources": sources,
         "repositories": list(paper.repositories.all()),
         "star_charts": star_charts(list(paper.repositories.all())),
+        "related": related_papers(paper),
     }
 
 

@@ -9,13 +9,14 @@ carries the site alone; ``semantic_status`` says which.
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
 
 import numpy as np
 
 from papertrend.papers.models import Paper
-from papertrend.search.embedders import EmbeddingModelError, get_embedder
+from papertrend.search.embedders import EmbeddingModelError, get_embedder, model_choice
 from papertrend.search.embedding_job import decode_vectors
 from papertrend.search.models import PaperEmbedding
 from papertrend.search.vector_sync import index_folder
@@ -35,15 +36,35 @@ class DenseHit:
 
 
 def _current_index() -> VectorIndex | None:
+    """The saved index of the configured model, without loading the model itself."""
     try:
-        embedder = get_embedder()
-        manifest, index = reader_for(index_folder(embedder)).get()
+        choice = model_choice()
+        manifest, index = reader_for(index_folder(choice.name)).get()
     except (EmbeddingModelError, VectorIndexError) as exc:
         logger.warning("semantic search unavailable: %s", exc)
         return None
-    if index is None or manifest is None or manifest.model != embedder.identity:
+    if index is None or manifest is None or manifest.model != choice.identity():
         return None
     return index
+
+
+def warm_up() -> threading.Thread | None:
+    """Load the configured model in a daemon thread when a vector index exists for it.
+
+    Returns the thread (None when there is nothing to warm up).
+    """
+    if _current_index() is None:
+        return None
+
+    def load() -> None:
+        try:
+            get_embedder()
+        except EmbeddingModelError as exc:
+            logger.warning("semantic search unavailable: %s", exc)
+
+    thread = threading.Thread(target=load, name="embedding-warm-up", daemon=True)
+    thread.start()
+    return thread
 
 
 def semantic_status() -> str | None:
@@ -53,7 +74,9 @@ def semantic_status() -> str | None:
     return None
 
 
-def _to_hits(index_hits: list[tuple[int, float]], exclude_keys: Iterable[str], k: int) -> list[DenseHit]:
+def _to_hits(
+    index_hits: list[tuple[int, float]], exclude_keys: Iterable[str], k: int
+) -> list[DenseHit]:
     labels = [label for label, _ in index_hits]
     keys = dict(
         PaperEmbedding.objects.filter(id__in=labels, paper__hidden=False).values_list(
@@ -69,7 +92,9 @@ def _to_hits(index_hits: list[tuple[int, float]], exclude_keys: Iterable[str], k
     return hits[:k]
 
 
-def _neighbours(index: VectorIndex, vector: np.ndarray, k: int, exclude: Iterable[int] = ()) -> list[tuple[int, float]]:
+def _neighbours(
+    index: VectorIndex, vector: np.ndarray, k: int, exclude: Iterable[int] = ()
+) -> list[tuple[int, float]]:
     # A few extra cover labels of papers hidden or deleted since the last sync.
     return [(n.label, n.score) for n in index.search(vector, k + 10, exclude=exclude)]
 
@@ -80,7 +105,11 @@ def dense_search(query: str, *, k: int, exclude_keys: Iterable[str] = ()) -> lis
     index = _current_index()
     if index is None or not text or k <= 0:
         return []
-    vector = get_embedder().embed([text])[0]
+    try:
+        vector = get_embedder().embed([text])[0]
+    except EmbeddingModelError as exc:
+        logger.warning("semantic search unavailable: %s", exc)
+        return []
     return _to_hits(_neighbours(index, vector, k), exclude_keys, k)
 
 
@@ -93,7 +122,7 @@ def related_papers(paper: Paper, *, k: int = 5) -> list[DenseHit]:
     if index is None or k <= 0:
         return []
     row = (
-        PaperEmbedding.objects.filter(paper=paper, model=get_embedder().identity)
+        PaperEmbedding.objects.filter(paper=paper, model=model_choice().identity())
         .values_list("id", "vector", "dim")
         .first()
     )

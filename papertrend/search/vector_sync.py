@@ -55,9 +55,9 @@ class VectorSyncStats:
     seconds: float = 0.0
 
 
-def index_folder(embedder: Embedder) -> Path:
-    """Where the vectors of ``embedder`` are indexed."""
-    return Path(settings.VECTOR_INDEX_DIR) / embedder.name
+def index_folder(model_name: str) -> Path:
+    """Where the vectors of the model called ``model_name`` are indexed."""
+    return Path(settings.VECTOR_INDEX_DIR) / model_name
 
 
 def hnsw_params() -> HnswParams:
@@ -115,7 +115,7 @@ def sync_vectors(embedder: Embedder, *, exact_max: int | None = None) -> VectorS
         vectors.VectorIndexError: the saved index cannot be read.
     """
     started = time.monotonic()
-    folder = index_folder(embedder)
+    folder = index_folder(embedder.name)
     exact_max = settings.VECTOR_EXACT_MAX if exact_max is None else exact_max
     params = hnsw_params()
     stats = VectorSyncStats()

@@ -68,7 +68,9 @@ class Neighbour:
 
 
 def _as_labels(labels: Iterable[int] | np.ndarray) -> np.ndarray:
-    return np.asarray(list(labels) if not isinstance(labels, np.ndarray) else labels, dtype=np.int64)
+    return np.asarray(
+        list(labels) if not isinstance(labels, np.ndarray) else labels, dtype=np.int64
+    )
 
 
 def _as_vectors(vectors: np.ndarray, dim: int) -> np.ndarray:
@@ -113,7 +115,9 @@ class ExactIndex(VectorIndex):
 
     kind = "exact"
 
-    def __init__(self, dim: int, labels: np.ndarray | None = None, vectors: np.ndarray | None = None):
+    def __init__(
+        self, dim: int, labels: np.ndarray | None = None, vectors: np.ndarray | None = None
+    ):
         self.dim = dim
         self._labels = _as_labels(labels if labels is not None else [])
         self._vectors = (
@@ -181,7 +185,7 @@ class HnswIndex(VectorIndex):
         )
 
     def __len__(self) -> int:
-        return int(len(self._index))
+        return len(self._index)
 
     def labels(self) -> np.ndarray:
         return np.asarray(self._index.keys, dtype=np.int64)
@@ -219,7 +223,8 @@ class HnswIndex(VectorIndex):
         index = Index.restore(str(folder / "index.usearch"), view=view)
         if index is None:
             raise VectorIndexError(f"{folder / 'index.usearch'} is not a usearch index")
-        index.expansion_search = params.expansion_search
+        # usearch defines the setter after the getter; its stub reads as read-only.
+        index.expansion_search = params.expansion_search  # type: ignore[misc]
         return cls(dim, params, index)
 
 
@@ -287,7 +292,14 @@ def save_index(folder: Path, index: VectorIndex, *, model: str, params: HnswPara
     target.mkdir()
     index.save_to(target)
     manifest = Manifest(
-        FORMAT_VERSION, model, index.dim, index.kind, len(index), generation, asdict(params), time.time()
+        FORMAT_VERSION,
+        model,
+        index.dim,
+        index.kind,
+        len(index),
+        generation,
+        asdict(params),
+        time.time(),
     )
     partial = folder / f".{MANIFEST}.{os.getpid()}"
     partial.write_text(json.dumps(asdict(manifest)))

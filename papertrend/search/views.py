@@ -1,32 +1,54 @@
-"""The search page: ``/search?q=...&page=N`` (GET only; reads, never writes)."""
+"""The search page: ``/search?q=...`` (GET only; reads, never writes).
+
+Parameters (all optional): ``page``, ``mode`` (hybrid | keyword | semantic),
+``sort`` (relevance | date | stars), ``category``, ``from``, ``to``, ``has_code``;
+see ``search.forms.SearchForm``.
+"""
 
 from __future__ import annotations
 
 from django.db.models import prefetch_related_objects
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.http import urlencode
 from django.views.decorators.http import require_safe
 
 from papertrend.accounts.upvotes import attach_upvotes
 from papertrend.papers.views import visible_repositories
+from papertrend.search.forms import SearchForm
 from papertrend.search.service import search_papers
-
-
-def _page_number(raw: str | None) -> int:
-    """The ``page`` parameter as a positive int; anything unusable means page 1."""
-    try:
-        return max(1, int(raw or "1"))
-    except ValueError:
-        return 1
 
 
 @require_safe
 def search(request: HttpRequest) -> HttpResponse:
     """Render one page of results for ``q`` (an empty ``q`` shows the empty form)."""
-    query = request.GET.get("q", "")
-    page = _page_number(request.GET.get("page"))
-    results = search_papers(query, page=page)
+    form = SearchForm(request.GET)
+    form.is_valid()
+    results = search_papers(
+        str(form.usable("q", "")),
+        page=int(form.usable("page", 1)),  # type: ignore[call-overload]
+        filters=form.filters(),
+        sort=str(form.usable("sort", "relevance")),
+        mode=str(form.usable("mode", "hybrid")),
+    )
+    problems = form.problems()
+    if problems:
+        results.message = " ".join([*problems, results.message or ""]).strip()
     # One query per relation for the whole page, not per card; hidden repositories stay out.
     prefetch_related_objects(results.papers, visible_repositories())
     attach_upvotes(results.papers, request.user)
-    return render(request, "search/results.html", {"results": results, "query": results.query})
+    for paper in results.papers:
+        paper.search_match = results.matches.get(paper.key)  # type: ignore[attr-defined]
+    # The same search on other pages keeps every parameter but the page.
+    kept = {k: str(v) for k, v in request.GET.items() if k != "page" and len(v) <= 1000}
+    return render(
+        request,
+        "search/results.html",
+        {
+            "results": results,
+            "query": results.query,
+            "form_values": form.cleaned_data,
+            "page_link": urlencode(kept),
+            "categories_value": " ".join(results.filters.categories),
+        },
+    )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
 import sys
 from pathlib import Path
 from typing import Any
@@ -43,6 +44,12 @@ class Command(BaseCommand):
             help="don't fetch from arXiv when the database is empty",
         )
         parser.add_argument(
+            "--no-index-build",
+            action="store_true",
+            help="don't start `papertrend index build` (embeddings for semantic search) "
+            "in the background",
+        )
+        parser.add_argument(
             "--prepare-only",
             action="store_true",
             help="migrate and load, then exit without serving",
@@ -61,7 +68,26 @@ class Command(BaseCommand):
         call_command("trending", "compute", stdout=self.stdout, stderr=self.stderr)
         if options["prepare_only"]:
             return
+        if not options["no_index_build"]:
+            self._start_index_build()
         self._exec_server(options["bind"], options["workers"])
+
+    def _start_index_build(self) -> None:
+        """Embed new papers in a background process while the site already serves.
+
+        The transformer embeds ~15-40 papers/s on two cores, so a large load takes a
+        while; until it ends, search is keyword-only and says so. The process
+        outlives this one's ``exec`` into gunicorn and writes to a log file.
+        """
+        log_path = Path(settings.DATA_DIR) / "index-build.log"
+        log_path.parent.mkdir(parents=True, exist_ok=True)
+        argv = [sys.executable, "-m", "papertrend.manage", "index", "build", "--no-progress"]
+        with open(log_path, "ab") as log:
+            subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+        self.stdout.write(
+            f"Embedding papers for semantic search in the background (log: {log_path}); "
+            "search is keyword-only until it finishes."
+        )
 
     def _first_fetch(self) -> None:
         """Fill an empty database with recent machine-learning papers from the arXiv API."""

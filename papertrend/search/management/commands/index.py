@@ -17,7 +17,7 @@ from tqdm import tqdm
 from papertrend.claims import stop_on_signals
 from papertrend.papers.models import Paper
 from papertrend.search import backend, indexing
-from papertrend.search.embedders import EmbeddingModelError, get_embedder
+from papertrend.search.embedders import EmbeddingModelError, get_embedder, model_choice
 from papertrend.search.embedding_job import embed_pending, pending_papers
 from papertrend.search.models import IndexQueue, PaperEmbedding
 from papertrend.search.vector_sync import VectorIndexBusy, index_folder, sync_vectors
@@ -46,9 +46,7 @@ class Command(BaseCommand):
         parser.add_argument(
             "--model", default=None, help="build/status: embedding model (default: the setting)"
         )
-        parser.add_argument(
-            "--no-progress", action="store_true", help="build: no progress bar"
-        )
+        parser.add_argument("--no-progress", action="store_true", help="build: no progress bar")
 
     def handle(self, *args: Any, **options: Any) -> None:
         action = options["action"]
@@ -96,7 +94,7 @@ class Command(BaseCommand):
                 embedder,
                 batch_size=max(1, options["batch_size"] or 64),
                 limit=limit,
-                on_batch=bar.update,
+                on_batch=bar.update,  # type: ignore[arg-type]
                 should_stop=lambda: stop["requested"],
             )
         self.stdout.write(
@@ -128,17 +126,20 @@ class Command(BaseCommand):
         if status.needs_rebuild:
             self.stdout.write("needs a rebuild:   yes (the next sync will rebuild)")
         try:
-            embedder = get_embedder(model)
-            manifest = read_manifest(index_folder(embedder))
+            choice = model_choice(model)  # the identity, without loading the model
+            identity = choice.identity()
+            manifest = read_manifest(index_folder(choice.name))
         except (EmbeddingModelError, VectorIndexError) as exc:
             self.stdout.write(f"semantic search:   unavailable ({exc})")
             return
-        stored = PaperEmbedding.objects.filter(model=embedder.identity).count()
-        self.stdout.write(f"embedding model:   {embedder.identity}")
-        self.stdout.write(f"vectors stored:    {stored} ({pending_papers(embedder.identity).count()} papers pending)")
-        if manifest is None or manifest.model != embedder.identity:
+        stored = PaperEmbedding.objects.filter(model=identity).count()
+        pending = pending_papers(identity).count()
+        self.stdout.write(f"embedding model:   {identity}")
+        self.stdout.write(f"vectors stored:    {stored} ({pending} papers pending)")
+        if manifest is None or manifest.model != identity:
             self.stdout.write("vector index:      none yet (run `papertrend index build`)")
         else:
             self.stdout.write(
-                f"vector index:      {manifest.count} vectors ({manifest.kind}), generation {manifest.generation}"
+                f"vector index:      {manifest.count} vectors ({manifest.kind}), "
+                f"generation {manifest.generation}"
             )
