@@ -20,6 +20,18 @@ def env_str(name: str, default: str) -> str:
     return value if value != "" else default
 
 
+def env_choice(name: str, default: str, choices: tuple[str, ...]) -> str:
+    """Return ``$name`` (or ``default``) when it is one of ``choices``.
+
+    Raises:
+        ImproperlyConfiguredEnv: the value is not one of ``choices``.
+    """
+    value = env_str(name, default)
+    if value not in choices:
+        raise ImproperlyConfiguredEnv(f"{name}={value!r} is not one of {', '.join(choices)}")
+    return value
+
+
 def env_bool(name: str, default: bool) -> bool:
     """Parse ``$name`` as a boolean (1/0, true/false, yes/no, on/off).
 

@@ -14,6 +14,7 @@ import dj_database_url
 from papertrend.env import (
     ImproperlyConfiguredEnv,
     env_bool,
+    env_choice,
     env_float,
     env_int,
     env_list,
@@ -162,8 +163,8 @@ PAPERS_PER_PAGE = env_int("PAPERTREND_PAPERS_PER_PAGE", 30, minimum=1)
 # Semantic search (docs/search.md): the embedding model, where its weights are
 # cached when derived locally, and the vector index (derived data, like the
 # full-text index: `papertrend index build` recreates it from the database).
-EMBEDDING_MODEL = env_str("PAPERTREND_EMBEDDING_MODEL", "minilm")
-EMBEDDING_DEVICE = env_str("PAPERTREND_EMBEDDING_DEVICE", "cpu")
+EMBEDDING_MODEL = env_choice("PAPERTREND_EMBEDDING_MODEL", "minilm", ("minilm", "minilm-static"))
+EMBEDDING_DEVICE = env_str("PAPERTREND_EMBEDDING_DEVICE", "cpu")  # cpu, cuda, cuda:1, auto
 MODEL_CACHE_DIR = env_path("PAPERTREND_MODEL_CACHE_DIR", DATA_DIR / "models")
 VECTOR_INDEX_DIR = env_path("PAPERTREND_VECTOR_INDEX_DIR", DATA_DIR / "vector-index")
 # Below this many vectors search is exact (brute force); from it on, HNSW.
@@ -171,7 +172,7 @@ VECTOR_EXACT_MAX = env_int("PAPERTREND_VECTOR_EXACT_MAX", 50_000, minimum=0)
 HNSW_CONNECTIVITY = env_int("PAPERTREND_HNSW_CONNECTIVITY", 16, minimum=2)
 HNSW_EXPANSION_ADD = env_int("PAPERTREND_HNSW_EXPANSION_ADD", 128, minimum=1)
 HNSW_EXPANSION_SEARCH = env_int("PAPERTREND_HNSW_EXPANSION_SEARCH", 128, minimum=1)
-HNSW_DTYPE = env_str("PAPERTREND_HNSW_DTYPE", "f16")
+HNSW_DTYPE = env_choice("PAPERTREND_HNSW_DTYPE", "f16", ("f32", "f16", "i8"))
 # Hybrid search: candidates taken from each of keyword and dense search, and the RRF constant.
 SEARCH_CANDIDATES = env_int("PAPERTREND_SEARCH_CANDIDATES", 200, minimum=10)
 SEARCH_RRF_K = env_int("PAPERTREND_SEARCH_RRF_K", 60, minimum=1)

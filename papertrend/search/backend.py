@@ -5,12 +5,15 @@ abstracts are converted from TeX to plain text and analyzed in English (simple
 tokenizer, lowercase, ASCII folding, English stopwords, Snowball stemming), so
 ``Bal\\'azs`` is found by "Balazs" and "Balázs", and "networks" by "network".
 
-Queries are never handed to tantivy's query language: ``search`` builds the query
-itself from the words and the double-quoted phrases of the user's text, so no input
-can raise a syntax error or reach fields it should not. Ranking is BM25 with field
-boosts (title > authors > abstract); words are OR-ed, so a paper matching more of
-them ranks higher; quoted phrases are required; a title containing the unquoted
-words as a phrase gets a bonus.
+Queries are never handed to tantivy's query language: ``build_query`` builds the
+query itself from the parts ``querytext.parse_query`` finds in the user's text
+(words, required phrases, prefixes, field-restricted words), so no input can raise
+a syntax error or reach fields it should not. Ranking is BM25 with field boosts
+(title > authors > abstract); words are OR-ed, so a paper matching more of them
+ranks higher; a title containing the free words as a phrase gets a bonus. With a
+required part in the query, free words only rank. ``KeywordFilters`` (categories
+or whole archives, a published date range) are required clauses of the same
+query, so counts and pages are exact.
 
 Only one process may write at a time (tantivy holds a lock file in the index
 folder); ``SearchIndex.writer`` waits briefly for it, then raises ``SearchIndexLocked``.
@@ -20,6 +23,7 @@ https://tantivy-py.readthedocs.io/.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import shutil
 import threading
@@ -34,10 +38,23 @@ import tantivy
 from django.conf import settings
 
 from papertrend.papers.text import tex_to_search_text
+from papertrend.search.querytext import (
+    MAX_PHRASE_TOKENS,
+    MAX_TERMS,
+    analyzer,
+    indexed_tokens,
+    parse_query,
+    without_surrogates,
+)
+
+# Part of this module's interface; the query language itself lives in querytext.
+from papertrend.search.querytext import MAX_PHRASES as MAX_PHRASES
+from papertrend.search.querytext import analyze as analyze
+from papertrend.search.querytext import query_terms as query_terms
 
 # Bump when the schema or the analyzer changes: an index with another version is
 # deleted and recreated empty, and the next ``sync`` rebuilds it from the database.
-SCHEMA_VERSION = "1"
+SCHEMA_VERSION = "2"  # 2: the ``archives`` field
 VERSION_FILE = "papertrend-schema-version"
 # Present from the moment an index is created until a rebuild has filled it.
 NEEDS_REBUILD_FILE = "papertrend-needs-rebuild"
@@ -50,17 +67,23 @@ TITLE_PHRASE_BONUS = 2.0
 # A per-word disjunction-max over the fields (plus a share of the others) keeps a
 # word that fills both title and abstract from counting twice.
 TIE_BREAKER = 0.3
-MAX_TERMS = 64
-MAX_PHRASES = 8
-MAX_PHRASE_TOKENS = 32
 MAX_RESULT_WINDOW = 10_000  # offset + limit; tantivy keeps that many hits in memory
+MAX_FILTER_CATEGORIES = 64
+DATES = (dt.date(1678, 1, 1), dt.date(2262, 1, 1))  # a date filter's useful range
+
+# Each prefix is scored as its most frequent expansions (BM25 term queries, at
+# most MAX_PREFIX_EXPANSIONS per field and form, chosen among the first
+# PREFIX_SCAN_TERMS terms of the term dictionary), plus one constant-score
+# term-range query (tantivy's fast prefix path: a range of the sorted term
+# dictionary, no regex) so that papers whose term was not expanded still match.
+MAX_PREFIX_EXPANSIONS = 16
+PREFIX_SCAN_TERMS = 512
+PREFIX_FALLBACK_SCORE = 0.5
 
 WRITER_HEAP_BYTES = 256_000_000
 WRITER_THREADS = 4
 LOCK_WAIT_SECONDS = 10.0
 
-_PHRASE = re.compile(r"\"([^\"]*)\"")
-_QUOTES = str.maketrans({"\u201c": '"', "\u201d": '"', "\u201e": '"', "\u00ab": '"', "\u00bb": '"'})
 _TEX_HINT = re.compile(r"[\\${]")
 
 
@@ -81,6 +104,22 @@ class Hit:
 
 
 @dataclass(frozen=True, slots=True)
+class KeywordFilters:
+    """Restrictions applied inside the index query (required clauses).
+
+    ``categories``: any of these arXiv codes; one with a dot (``cs.LG``) is an
+    exact category, one without (``cs``, ``hep-th``) every category of that
+    archive. Codes are case-sensitive, as arXiv writes them; empty ones are
+    ignored. ``published_from`` / ``published_to``: inclusive UTC days of the
+    paper's ``published`` date; with either set, papers without a date are left out.
+    """
+
+    categories: tuple[str, ...] = ()
+    published_from: dt.date | None = None
+    published_to: dt.date | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class IndexStatus:
     """What ``papertrend index status`` reports about the index folder."""
 
@@ -91,21 +130,6 @@ class IndexStatus:
     needs_rebuild: bool
 
 
-def _build_analyzer() -> tantivy.TextAnalyzer:
-    return (
-        tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.simple())
-        .filter(tantivy.Filter.remove_long(40))
-        .filter(tantivy.Filter.lowercase())
-        .filter(tantivy.Filter.ascii_fold())
-        .filter(tantivy.Filter.stopword("english"))
-        .filter(tantivy.Filter.stemmer("english"))
-        .build()
-    )
-
-
-_analyzer = _build_analyzer()
-
-
 def _build_schema() -> tantivy.Schema:
     builder = tantivy.SchemaBuilder()
     builder.add_text_field("key", stored=True, fast=True, tokenizer_name="raw")
@@ -113,6 +137,8 @@ def _build_schema() -> tantivy.Schema:
     for field in ("title", "authors", "abstract"):
         builder.add_text_field(field, tokenizer_name=ANALYZER)
     builder.add_text_field("categories", fast=True, tokenizer_name="raw")
+    # The archive of each category ("cs" for cs.LG, "hep-th" for hep-th).
+    builder.add_text_field("archives", tokenizer_name="raw")
     builder.add_date_field("published", indexed=True, fast=True)
     return builder.build()
 
@@ -128,6 +154,11 @@ def plain_text(tex: str) -> str:
     return tex_to_search_text(tex)
 
 
+def archive_of(category: str) -> str:
+    """The arXiv archive of a category code: ``cs.LG`` -> ``cs``, ``hep-th`` -> ``hep-th``."""
+    return category.split(".", 1)[0]
+
+
 def build_document(fields: Mapping[str, Any]) -> tantivy.Document:
     """A tantivy document from ``Paper.as_search_document()``'s dict."""
     doc = tantivy.Document()
@@ -139,8 +170,11 @@ def build_document(fields: Mapping[str, Any]) -> tantivy.Document:
         doc.add_text("authors", plain_text(name))
     if fields.get("abstract"):
         doc.add_text("abstract", plain_text(fields["abstract"]))
-    for category in fields.get("categories") or ():
+    categories = list(fields.get("categories") or ())
+    for category in categories:
         doc.add_text("categories", category)
+    for archive in dict.fromkeys(archive_of(c) for c in categories):
+        doc.add_text("archives", archive)
     if fields.get("published") is not None:
         doc.add_date("published", fields["published"])
     return doc
@@ -185,7 +219,7 @@ class SearchIndex:
         self.path = path
         self.schema = _build_schema()
         self._index = self._open_or_create()
-        self._index.register_tokenizer(ANALYZER, _analyzer)
+        self._index.register_tokenizer(ANALYZER, analyzer)
 
     def _open_or_create(self) -> tantivy.Index:
         version_file = self.path / VERSION_FILE
@@ -252,42 +286,39 @@ class SearchIndex:
             writer.wait_merging_threads()
 
     def search(
-        self, query: str, *, limit: int, offset: int = 0, exclude_keys: Iterable[str] = ()
+        self,
+        query: str,
+        *,
+        limit: int,
+        offset: int = 0,
+        exclude_keys: Iterable[str] = (),
+        filters: KeywordFilters | None = None,
     ) -> tuple[list[Hit], int]:
         """Best-first hits for the user's text, and how many documents match in all.
 
         ``limit`` and ``offset`` count hits; ``offset + limit`` is capped at
-        ``MAX_RESULT_WINDOW``. Never raises on any text: text without searchable
-        words gives ``([], 0)``.
+        ``MAX_RESULT_WINDOW``. ``filters`` restrict the matches (and the count).
+        Never raises on any text: text without searchable words gives ``([], 0)``,
+        whatever the filters.
         """
-        built = build_query(self.schema, query, exclude_keys=exclude_keys)
-        limit = max(0, min(limit, MAX_RESULT_WINDOW - offset))
-        if built is None or limit <= 0 or offset < 0:
-            return [], 0 if built is None else self._count(built)
         self._index.reload()  # see commits from the sync process
         searcher = self._index.searcher()
+        built = build_query(
+            self.schema, query, exclude_keys=exclude_keys, filters=filters, searcher=searcher
+        )
+        if built is None:
+            return [], 0
+        limit = max(0, min(limit, MAX_RESULT_WINDOW - offset))
+        if limit <= 0 or offset < 0:
+            return [], _count_of(searcher.search(built, limit=1, count=True))
         result = searcher.search(built, limit=limit, count=True, offset=offset)
         hits = [Hit(searcher.doc(address)["key"][0], score) for score, address in result.hits]
         return hits, _count_of(result)
-
-    def _count(self, query: tantivy.Query) -> int:
-        self._index.reload()
-        return _count_of(self._index.searcher().search(query, limit=1, count=True))
 
 
 def _count_of(result: tantivy.SearchResult) -> int:
     # ``count`` exists when searching with count=True; the type stub omits it.
     return int(getattr(result, "count", None) or 0)
-
-
-def _tokens(text: str) -> list[tuple[int, str]]:
-    """(position, token) pairs; positions keep the gaps left by stopwords."""
-    return [(t.position, t.text) for t in _analyzer.pre_tokenize(text).tokens]
-
-
-def analyze(text: str) -> list[str]:
-    """The index terms of some text, e.g. ``"The Networks"`` -> ``["network"]``."""
-    return [token for _, token in _tokens(text)]
 
 
 def _phrase(schema: tantivy.Schema, field: str, tokens: list[tuple[int, str]]) -> tantivy.Query:
@@ -298,50 +329,146 @@ def _phrase(schema: tantivy.Schema, field: str, tokens: list[tuple[int, str]]) -
     return tantivy.Query.phrase_query(schema, field, [(p - start, t) for p, t in tokens])
 
 
-def _across_fields(
-    schema: tantivy.Schema, tokens: list[tuple[int, str]], *, phrase: bool
+def _prefix_in_field(
+    schema: tantivy.Schema, field: str, forms: tuple[str, ...], searcher: tantivy.Searcher | None
 ) -> tantivy.Query:
-    """The tokens (a phrase, or one term) in any boosted field."""
+    """Terms of ``field`` starting with any form: BM25 for the most frequent, a constant
+    ``PREFIX_FALLBACK_SCORE`` for the rest (see ``MAX_PREFIX_EXPANSIONS``)."""
+    alternatives = []
+    for form in forms:
+        if searcher is not None:
+            expansions = searcher.terms_with_prefix(field, form, limit=PREFIX_SCAN_TERMS)
+            expansions.sort(key=lambda term_freq: -term_freq[1])
+            alternatives += [
+                tantivy.Query.term_query(schema, field, term)
+                for term, _ in expansions[:MAX_PREFIX_EXPANSIONS]
+            ]
+        # One word: tantivy's PhrasePrefixQuery is a range of the term dictionary.
+        everything = tantivy.Query.phrase_prefix_query(schema, field, [form])
+        alternatives.append(tantivy.Query.const_score_query(everything, PREFIX_FALLBACK_SCORE))
+    return tantivy.Query.disjunction_max_query(alternatives)
+
+
+def _part_query(
+    schema: tantivy.Schema,
+    fields: Iterable[str],
+    *,
+    tokens: list[tuple[int, str]] | None = None,
+    forms: tuple[str, ...] = (),
+    searcher: tantivy.Searcher | None = None,
+) -> tantivy.Query:
+    """A phrase, one term (``tokens``) or a prefix (``forms``) in any of ``fields``,
+    each with its boost; the best field counts, plus ``TIE_BREAKER`` of the others."""
     per_field = []
-    for field, boost in FIELD_BOOSTS.items():
-        query = (
-            _phrase(schema, field, tokens)
-            if phrase
-            else tantivy.Query.term_query(schema, field, tokens[0][1])
-        )
-        per_field.append(tantivy.Query.boost_query(query, boost))
+    for name in fields:
+        if tokens is not None:
+            query = _phrase(schema, name, tokens)
+        else:
+            query = _prefix_in_field(schema, name, forms, searcher)
+        per_field.append(tantivy.Query.boost_query(query, FIELD_BOOSTS[name]))
+    if len(per_field) == 1:
+        return per_field[0]
     return tantivy.Query.disjunction_max_query(per_field, tie_breaker=TIE_BREAKER)
 
 
+def _day(value: dt.date | None) -> dt.date | None:
+    # A datetime is a date too, but does not compare with one.
+    return value.date() if isinstance(value, dt.datetime) else value
+
+
+def _published_between(
+    schema: tantivy.Schema, first: dt.date | None, last: dt.date | None
+) -> tantivy.Query:
+    """Papers published on the UTC days ``first`` to ``last`` (inclusive; None: open)."""
+    first, last = _day(first), _day(last)
+    # tantivy dates are nanoseconds in an i64 (years 1677-2262); beyond, an end is open.
+    if (first is not None and first > DATES[1]) or (last is not None and last < DATES[0]):
+        return tantivy.Query.empty_query()
+    lower = upper = None
+    if first is not None and first > DATES[0]:
+        lower = dt.datetime.combine(first, dt.time.min, tzinfo=dt.UTC)
+    if last is not None and last < DATES[1]:
+        upper = dt.datetime.combine(last + dt.timedelta(days=1), dt.time.min, tzinfo=dt.UTC)
+    if lower is None and upper is None:
+        return tantivy.Query.exists_query("published")
+    return tantivy.Query.range_query(
+        schema,
+        "published",
+        tantivy.FieldType.Date,
+        lower,
+        upper,
+        include_upper=upper is None,  # tantivy: an open end is inclusive
+    )
+
+
+def _filter_queries(schema: tantivy.Schema, filters: KeywordFilters) -> list[tantivy.Query]:
+    """Required, non-scoring clauses for ``filters``."""
+    queries = []
+    codes = [without_surrogates(c.strip()) for c in filters.categories if c and c.strip()]
+    codes = list(dict.fromkeys(codes))
+    if codes:
+        any_code = [
+            (
+                tantivy.Occur.Should,
+                tantivy.Query.term_query(schema, "categories" if "." in c else "archives", c),
+            )
+            for c in codes[:MAX_FILTER_CATEGORIES]
+        ]
+        queries.append(tantivy.Query.const_score_query(tantivy.Query.boolean_query(any_code), 0.0))
+    if filters.published_from is not None or filters.published_to is not None:
+        published = _published_between(schema, filters.published_from, filters.published_to)
+        queries.append(tantivy.Query.const_score_query(published, 0.0))
+    return queries
+
+
 def build_query(
-    schema: tantivy.Schema, text: str, *, exclude_keys: Iterable[str] = ()
+    schema: tantivy.Schema,
+    text: str,
+    *,
+    exclude_keys: Iterable[str] = (),
+    filters: KeywordFilters | None = None,
+    searcher: tantivy.Searcher | None = None,
 ) -> tantivy.Query | None:
     """The tantivy query for a user's text, or None when it has no searchable words.
 
-    Double-quoted parts are required phrases; everything else is split into
-    words that are OR-ed (every other character, operators included, is ignored).
+    The parts of the text are described in ``querytext``'s docstring; phrases
+    and field parts are required, words and prefixes OR-ed. ``filters`` add
+    required clauses, ``exclude_keys`` excluded papers. ``searcher`` expands
+    prefixes into BM25-scored terms; without it a prefix matches with a constant
+    score only. Never raises on any text.
     """
-    text = text.translate(_QUOTES)
-    phrases = [m.group(1) for m in _PHRASE.finditer(text)][:MAX_PHRASES]
-    free = _PHRASE.sub(" ", text).replace('"', " ")
+    parsed = parse_query(text)
     occur = tantivy.Occur
     clauses: list[tuple[tantivy.Occur, tantivy.Query]] = []
-    for phrase in phrases:
-        tokens = _tokens(phrase)[:MAX_PHRASE_TOKENS]
+    for phrase in parsed.phrases:
+        tokens = indexed_tokens(phrase)[:MAX_PHRASE_TOKENS]
         if tokens:
-            clauses.append((occur.Must, _across_fields(schema, tokens, phrase=True)))
-    free_tokens = _tokens(free)
-    terms = list(dict.fromkeys(token for _, token in free_tokens))[:MAX_TERMS]
-    for term in terms:
-        clauses.append((occur.Should, _across_fields(schema, [(0, term)], phrase=False)))
+            clauses.append((occur.Must, _part_query(schema, FIELD_BOOSTS, tokens=tokens)))
+    for name, part in parsed.restricted:
+        tokens = indexed_tokens(part)[:MAX_PHRASE_TOKENS]
+        if tokens:
+            clauses.append((occur.Must, _part_query(schema, [name], tokens=tokens)))
+    for prefix_field, forms in parsed.prefixes:
+        fields = [prefix_field] if prefix_field else list(FIELD_BOOSTS)
+        query = _part_query(schema, fields, forms=forms, searcher=searcher)
+        clauses.append((occur.Must if prefix_field else occur.Should, query))
+    free_tokens = indexed_tokens(parsed.free)
+    for term in list(dict.fromkeys(token for _, token in free_tokens))[:MAX_TERMS]:
+        clauses.append((occur.Should, _part_query(schema, FIELD_BOOSTS, tokens=[(0, term)])))
     if 2 <= len(free_tokens) <= MAX_PHRASE_TOKENS:
         title_phrase = _phrase(schema, "title", free_tokens)
         clauses.append((occur.Should, tantivy.Query.boost_query(title_phrase, TITLE_PHRASE_BONUS)))
     if not clauses:
         return None
-    for key in exclude_keys:
-        clauses.append((occur.MustNot, tantivy.Query.term_query(schema, "key", key)))
-    return tantivy.Query.boolean_query(clauses)
+    # The text's own clauses decide what matches (any word, every required part);
+    # filters and exclusions come on top, so filters never make words optional.
+    outer = [(occur.Must, tantivy.Query.boolean_query(clauses))]
+    outer += [(occur.Must, query) for query in _filter_queries(schema, filters or KeywordFilters())]
+    outer += [
+        (occur.MustNot, tantivy.Query.term_query(schema, "key", without_surrogates(key)))
+        for key in exclude_keys
+    ]
+    return tantivy.Query.boolean_query(outer)
 
 
 _indexes: dict[Path, SearchIndex] = {}
@@ -366,7 +493,14 @@ def get_index(path: Path | None = None) -> SearchIndex:
 
 
 def search(
-    query: str, *, limit: int, offset: int = 0, exclude_keys: Iterable[str] = ()
+    query: str,
+    *,
+    limit: int,
+    offset: int = 0,
+    exclude_keys: Iterable[str] = (),
+    filters: KeywordFilters | None = None,
 ) -> tuple[list[Hit], int]:
     """Search the default index; see ``SearchIndex.search``."""
-    return get_index().search(query, limit=limit, offset=offset, exclude_keys=exclude_keys)
+    return get_index().search(
+        query, limit=limit, offset=offset, exclude_keys=exclude_keys, filters=filters
+    )

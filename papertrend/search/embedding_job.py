@@ -101,6 +101,7 @@ def embed_pending(
     stats = EmbedStats()
     last_id = 0
     done = 0
+    exhausted = False  # every pending paper was read
     while limit is None or done < limit:
         if should_stop():
             stats.stopped = True
@@ -115,6 +116,7 @@ def embed_pending(
             .only(*TEXT_FIELDS)[:size]
         )
         if not batch:
+            exhausted = True
             break
         last_id = batch[-1].id
         embedded, unchanged = _embed_batch(embedder, batch)
@@ -123,7 +125,7 @@ def embed_pending(
         done += len(batch)
         if on_batch is not None:
             on_batch(len(batch))
-    if not stats.stopped and (limit is None or done < limit):
+    if exhausted or (limit is not None and done < limit and not stats.stopped):
         stats.pruned, _ = PaperEmbedding.objects.exclude(model=embedder.identity).delete()
     stats.seconds = time.monotonic() - started
     return stats

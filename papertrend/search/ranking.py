@@ -38,7 +38,8 @@ def reciprocal_rank_fusion(
     """Fuse ranked lists of keys (best first) into one list, best first.
 
     ``runs`` maps a run name ("keyword", "dense") to its keys; a key repeated
-    within a run counts at its first rank. ``weights`` (default 1.0 per run)
+    within a run counts once, at its first rank, and takes no rank of its own
+    (``["a", "a", "b"]`` ranks b second). ``weights`` (default 1.0 per run)
     scale each run's contribution. Ties keep the order in which keys were first
     seen, runs in the mapping's order, so the result is deterministic.
     """
@@ -46,10 +47,11 @@ def reciprocal_rank_fusion(
     for name, keys in runs.items():
         weight = 1.0 if weights is None else weights.get(name, 1.0)
         seen: set[K] = set()
-        for rank, key in enumerate(keys, start=1):
+        for key in keys:
             if key in seen:
                 continue
             seen.add(key)
+            rank = len(seen)  # among distinct keys: a repeat takes no rank
             entry = fused.get(key)
             if entry is None:
                 entry = fused[key] = Fused(key)

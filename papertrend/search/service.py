@@ -189,7 +189,7 @@ def _sorted(papers: list[Paper], sort: str) -> list[Paper]:
 
 
 def _empty_message(query: str) -> str:
-    if backend.analyze(query.replace('"', " ")):
+    if backend.query_terms(query):
         return "No papers match your search. Try fewer or different words."
     if any(ch.isalnum() for ch in query):
         return "Your query has only very common words; try more specific ones."

@@ -70,7 +70,7 @@ def test_api_conforms_to_its_schema(api_schema: Any) -> None:
     # One Hypothesis run per operation inside one test, so the database fixture is set
     # up once (schemathesis' lazy fixture loader does not run under this pytest).
     operations = _operations(api_schema)
-    assert len(operations) == 5
+    assert len(operations) == 6
     for operation in operations:
 
         @given(case=operation.as_strategy())
@@ -87,6 +87,7 @@ def test_schema_lists_every_operation(client: Any, seeded: Any) -> None:
         "/api/daily_papers",
         "/api/papers/search",
         "/api/papers/{arxiv_id}",
+        "/api/related/{arxiv_id}",
         "/api/trending",
         "/api/repos/{owner}/{name}",
     }

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import threading
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
 import tantivy
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 
 from papertrend.search import backend
 
@@ -256,3 +259,314 @@ def test_plain_text_turns_accents_into_letters() -> None:
 def test_quoted_phrase_spans_stopwords(index: backend.SearchIndex) -> None:
     assert _keys(index, '"error correction with surface"') == ["2401.00002"]
     assert _keys(index, '"error correction surface"') == []  # the gap is kept
+
+
+# --- prefixes, field restrictions, filters -----------------------------------------------
+
+
+def _paper(
+    key: str,
+    title: str,
+    abstract: str = "",
+    authors: tuple[str, ...] = (),
+    categories: tuple[str, ...] = ("cs.LG",),
+    published: datetime | None = datetime(2024, 1, 2, tzinfo=UTC),
+) -> dict:
+    return {
+        "key": key,
+        "arxiv_id": key,
+        "title": title,
+        "abstract": abstract,
+        "authors": list(authors),
+        "categories": list(categories),
+        "published": published,
+    }
+
+
+PAPERS = [
+    _paper(
+        "p1",
+        "Transformers for vision",
+        "We scale attention.",
+        ("Geoffrey Hinton", "Ada Lovelace"),
+        ("cs.CV",),
+        datetime(2024, 1, 1, 23, 59, 59, tzinfo=UTC),
+    ),
+    _paper(
+        "p2",
+        "Diffusion models",
+        "A transformer-based denoiser shows in-context learning.",
+        ("Yann LeCun",),
+        ("cs.LG", "stat.ML"),
+        datetime(2024, 1, 2, 0, 0, 0, tzinfo=UTC),
+    ),
+    _paper(
+        "p3",
+        "Hinton diagrams of capsule networks",
+        "Learning in context, from scratch.",
+        ("Alan Turing", "Emmy Noether"),
+        ("hep-th",),
+        datetime(2024, 1, 3, 12, 0, tzinfo=UTC),
+    ),
+    _paper(
+        "p4",
+        "Happy transformations and TransformerXL",
+        "Diffusion of happiness.",
+        ("Jane Hinton", "Geoffrey Smith"),
+        ("math.PR", "cs.LG"),
+        None,
+    ),
+]
+
+
+@pytest.fixture
+def papers(tmp_path: Path) -> backend.SearchIndex:
+    idx = backend.get_index(tmp_path / "papers")
+    with idx.writer() as writer:
+        for fields in PAPERS:
+            writer.upsert(fields)
+        writer.commit()
+    return idx
+
+
+def _found(idx: backend.SearchIndex, query: str, **kwargs: object) -> set[str]:
+    hits, total = idx.search(query, limit=10, **kwargs)  # type: ignore[arg-type]
+    assert total == len(hits)
+    return {hit.key for hit in hits}
+
+
+def test_prefix_matches_terms_starting_with_it(papers: backend.SearchIndex) -> None:
+    # Transformers (title), transformer-based (abstract), transformations, TransformerXL.
+    assert _found(papers, "transform*") == {"p1", "p2", "p4"}
+    assert _found(papers, "TRANSFORM*") == {"p1", "p2", "p4"}
+    assert _found(papers, "transform") == {"p1", "p2", "p4"}  # the stem, not a prefix...
+    assert _found(papers, "transformerx*") == {"p4"}  # ...which this is
+    assert _found(papers, "capsul*") == {"p3"}
+    assert _found(papers, "zzz*") == set()
+
+
+def test_prefix_tries_the_stem_and_the_unstemmed_form(papers: backend.SearchIndex) -> None:
+    # "transformers" is indexed as "transform", which does not start with "transformer".
+    assert _found(papers, "transformer*") == {"p1", "p2", "p4"}
+    # "happy" is indexed as "happi"; "happiness" too; the prefix "happy" finds them by its stem.
+    assert _found(papers, "happy*") == {"p4"}
+    assert backend.query_terms("happy*") == ["happy*", "happi*"]
+    assert backend.query_terms("Transformer*") == ["transform*"]
+
+
+def test_a_one_letter_prefix_is_a_word(papers: backend.SearchIndex) -> None:
+    assert _found(papers, "t*") == set()
+    assert backend.query_terms("t* a*") == ["t"]  # "a" is a stopword
+
+
+def test_prefix_ranks_title_matches_first(papers: backend.SearchIndex) -> None:
+    hits, _ = papers.search("transform*", limit=10)
+    assert hits[-1].key == "p2"  # only in its abstract
+    assert hits[0].score > hits[-1].score
+
+
+def test_prefix_matches_beyond_the_expansion_cap(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    idx = backend.get_index(tmp_path / "cap")
+    with idx.writer() as writer:
+        writer.upsert(_paper("k1", "Transform coding"))
+        writer.upsert(_paper("k2", "TransformerXL memory"))
+        writer.commit()
+    monkeypatch.setattr(backend, "MAX_PREFIX_EXPANSIONS", 1)
+    monkeypatch.setattr(backend, "PREFIX_SCAN_TERMS", 1)
+    hits, total = idx.search("transform*", limit=10)
+    # Only "transform" is expanded (BM25); "transformerxl" matches at the fallback score.
+    assert [h.key for h in hits] == ["k1", "k2"] and total == 2
+    assert hits[0].score > hits[1].score
+    fallback = backend.PREFIX_FALLBACK_SCORE * backend.FIELD_BOOSTS["title"]
+    assert hits[1].score == pytest.approx(fallback)
+
+
+def test_prefix_without_a_searcher_still_matches(papers: backend.SearchIndex) -> None:
+    query = backend.build_query(papers.schema, "capsul*")
+    assert query is not None
+    papers._index.reload()
+    searcher = papers._index.searcher()
+    assert [searcher.doc(a)["key"][0] for _, a in searcher.search(query, 10).hits] == ["p3"]
+
+
+def test_author_restriction_searches_authors_only(papers: backend.SearchIndex) -> None:
+    assert _found(papers, "hinton") == {"p1", "p3", "p4"}  # p3 has it in its title
+    assert _found(papers, "author:hinton") == {"p1", "p4"}
+    assert _found(papers, "AU:Hinton") == {"p1", "p4"}
+    assert _found(papers, "authors:hinton") == {"p1", "p4"}
+    assert _found(papers, 'author:"geoffrey hinton"') == {"p1"}
+    assert _found(papers, 'au:"hinton geoffrey"') == set()
+    # Two authors' names are not one phrase.
+    assert _found(papers, 'author:"hinton geoffrey smith"') == set()
+    assert _found(papers, 'author:"jane hinton"') == {"p4"}
+
+
+def test_a_field_restriction_is_required(papers: backend.SearchIndex) -> None:
+    assert _found(papers, "author:hinton diffusion") == {"p1", "p4"}
+    hits, _ = papers.search("author:hinton diffusion", limit=10)
+    assert hits[0].key == "p4"  # the free word ranks
+    assert _found(papers, "author:lecun author:hinton") == set()
+
+
+def test_title_and_abstract_restrictions(papers: backend.SearchIndex) -> None:
+    assert _found(papers, "diffusion") == {"p2", "p4"}
+    assert _found(papers, "title:diffusion") == {"p2"}
+    assert _found(papers, "Ti:Diffusion") == {"p2"}
+    assert _found(papers, "abstract:diffusion") == {"p4"}
+    assert _found(papers, 'abstract:"in-context learning"') == {"p2"}
+    assert _found(papers, 'abs:"in context"') == {"p2", "p3"}
+    assert _found(papers, "title:transf*") == {"p1", "p4"}
+    assert _found(papers, "all:diffusion") == {"p2", "p4"}
+
+
+def test_unknown_field_names_are_words(papers: backend.SearchIndex) -> None:
+    assert _found(papers, "foo:diffusion") == {"p2", "p4"}
+    assert backend.query_terms("foo:diffusion") == ["foo", "diffus"]
+    assert _found(papers, "key:p1") == set()
+    assert _found(papers, "categories:cs.CV") == set()  # no reaching other fields
+
+
+def test_field_names_with_nothing_after_are_dropped(papers: backend.SearchIndex) -> None:
+    for query in ("title:", "author:", 'author:"', 'title:""', "au: ", "TITLE:  "):
+        assert backend.build_query(papers.schema, query) is None, query
+    assert _found(papers, "title: diffusion") == {"p2", "p4"}  # a free word after the space
+
+
+def test_query_terms_lists_what_is_searched() -> None:
+    assert backend.query_terms(
+        '"Deep Nets" author:Hinton title:"the Networks" transformer* of'
+    ) == [
+        "deep",
+        "net",
+        "hinton",
+        "network",
+        "transform*",
+    ]
+    assert backend.query_terms("") == []
+
+
+def test_category_filter_exact_code(papers: backend.SearchIndex) -> None:
+    filters = backend.KeywordFilters(categories=("cs.LG",))
+    assert _found(papers, "diffusion transform*", filters=filters) == {"p2", "p4"}
+    filters = backend.KeywordFilters(categories=("cs.CV", "math.PR"))
+    assert _found(papers, "diffusion transform*", filters=filters) == {"p1", "p4"}
+    assert (
+        _found(papers, "diffusion", filters=backend.KeywordFilters(categories=("cs.lg",))) == set()
+    )
+
+
+def test_category_filter_archive_matches_every_category_of_it(
+    papers: backend.SearchIndex,
+) -> None:
+    everything = "diffusion transform* capsule"
+    cs = backend.KeywordFilters(categories=("cs",))
+    assert _found(papers, everything, filters=cs) == {"p1", "p2", "p4"}
+    assert _found(papers, everything, filters=backend.KeywordFilters(("stat",))) == {"p2"}
+    assert _found(papers, everything, filters=backend.KeywordFilters(("hep-th",))) == {"p3"}
+    assert _found(papers, everything, filters=backend.KeywordFilters(("hep",))) == set()
+    assert _found(papers, everything, filters=backend.KeywordFilters(("", " "))) == {
+        "p1",
+        "p2",
+        "p3",
+        "p4",
+    }
+
+
+def test_filters_keep_words_required(papers: backend.SearchIndex) -> None:
+    # A filter is a required clause; the words must still match (not just rank).
+    filters = backend.KeywordFilters(categories=("cs",))
+    hits, total = papers.search("capsule diffusion", limit=10, filters=filters)
+    assert {h.key for h in hits} == {"p2", "p4"} and total == 2
+    assert papers.search("", limit=10, filters=filters) == ([], 0)
+
+
+def test_date_filter_bounds_are_inclusive_utc_days(papers: backend.SearchIndex) -> None:
+    def found(first: date | None, last: date | None) -> set[str]:
+        filters = backend.KeywordFilters(published_from=first, published_to=last)
+        return _found(papers, "diffusion transform* capsule", filters=filters)
+
+    jan = [date(2024, 1, day) for day in range(1, 5)]
+    assert found(jan[0], jan[0]) == {"p1"}  # 23:59:59 on the last day is in
+    assert found(jan[1], jan[1]) == {"p2"}  # 00:00:00 on the first day is in
+    assert found(jan[1], None) == {"p2", "p3"}
+    assert found(None, jan[1]) == {"p1", "p2"}
+    assert found(jan[2], jan[3]) == {"p3"}
+    assert found(jan[3], jan[0]) == set()  # from after to
+    # Without a published date, p4 is out whenever a date filter is set.
+    assert found(date.min, date.max) == {"p1", "p2", "p3"}
+    assert found(None, date.max) == {"p1", "p2", "p3"}
+    assert found(date(1000, 1, 1), None) == {"p1", "p2", "p3"}
+    assert found(date(3000, 1, 1), None) == set()
+    assert found(None, date(1000, 1, 1)) == set()
+
+
+def test_date_filter_takes_datetimes_by_their_day(papers: backend.SearchIndex) -> None:
+    noon = datetime(2024, 1, 2, 12, 0, tzinfo=UTC)
+    filters = backend.KeywordFilters(published_from=noon, published_to=noon)
+    assert _found(papers, "diffusion", filters=filters) == {"p2"}
+
+
+def test_filters_combine_with_each_other_and_exclusions(papers: backend.SearchIndex) -> None:
+    filters = backend.KeywordFilters(
+        categories=("cs",), published_from=date(2024, 1, 1), published_to=date(2024, 1, 2)
+    )
+    assert _found(papers, "transform*", filters=filters) == {"p1", "p2"}
+    hits, total = papers.search("transform*", limit=10, filters=filters, exclude_keys=["p1"])
+    assert [h.key for h in hits] == ["p2"] and total == 1
+    _, count_only = papers.search("transform*", limit=0, filters=filters)
+    assert count_only == 2
+
+
+def test_filters_do_not_change_scores(papers: backend.SearchIndex) -> None:
+    plain = dict((h.key, h.score) for h in papers.search("diffusion", limit=10)[0])
+    filters = backend.KeywordFilters(categories=("cs.LG",), published_to=date(2030, 1, 1))
+    filtered = dict(
+        (h.key, h.score) for h in papers.search("diffusion", limit=10, filters=filters)[0]
+    )
+    assert filtered == {"p2": pytest.approx(plain["p2"])}
+
+
+def test_module_search_takes_filters(settings, tmp_path: Path) -> None:
+    settings.SEARCH_INDEX_DIR = tmp_path / "default"
+    with backend.get_index().writer() as writer:
+        for fields in PAPERS:
+            writer.upsert(fields)
+        writer.commit()
+    hits, total = backend.search(
+        "diffusion", limit=5, filters=backend.KeywordFilters(categories=("math",))
+    )
+    assert [h.key for h in hits] == ["p4"] and total == 1
+
+
+def test_archive_of() -> None:
+    assert backend.archive_of("cs.LG") == "cs"
+    assert backend.archive_of("hep-th") == "hep-th"
+    assert backend.archive_of("math-ph") == "math-ph"
+
+
+@hypothesis_settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    query=st.text(max_size=60)
+    | st.lists(
+        st.sampled_from(['"', "*", ":", "title:", "au:", "x*", "ab*", "-", "(", "\\", " ", "é"]),
+        max_size=20,
+    ).map("".join),
+    categories=st.lists(st.text(max_size=8), max_size=3).map(tuple),
+    first=st.none() | st.dates(),
+    last=st.none() | st.dates(),
+)
+def test_nothing_raises_on_odd_input(
+    papers: backend.SearchIndex,
+    query: str,
+    categories: tuple[str, ...],
+    first: date | None,
+    last: date | None,
+) -> None:
+    filters = backend.KeywordFilters(categories, first, last)
+    hits, total = papers.search(query, limit=3, filters=filters, exclude_keys=[query])
+    assert total >= len(hits)
+    assert isinstance(backend.query_terms(query), list)
