@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 
 from papertrend.papers.models import Paper
+from papertrend.search.embedders import Embedder, get_embedder
 from papertrend.search.models import enqueue
 
 MakePaper = Callable[..., Paper]
@@ -47,3 +49,10 @@ def make_paper() -> MakePaper:
         return paper
 
     return make
+
+
+@pytest.fixture
+def embedder(settings: Any) -> Embedder:
+    """The real static model (fast), made the site's model for the test."""
+    settings.EMBEDDING_MODEL = "minilm-static"
+    return get_embedder()

@@ -6,13 +6,12 @@ Uses the real ``minilm-static`` model (distilled once into ``MODEL_CACHE_DIR``).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
 import numpy as np
 import pytest
 
 from papertrend.papers.models import Paper
-from papertrend.search.embedders import Embedder, document_text, get_embedder
+from papertrend.search.embedders import Embedder, document_text
 from papertrend.search.embedding_job import (
     STORED_DTYPE,
     decode_vectors,
@@ -32,12 +31,6 @@ TEXTS = [
     ("Speech recognition with transducers", "Streaming recognition of spoken words."),
     ("Robust estimation under heavy tails", "Median-of-means estimators and their risk."),
 ]
-
-
-@pytest.fixture
-def embedder(settings: Any) -> Embedder:
-    settings.EMBEDDING_MODEL = "minilm-static"
-    return get_embedder()
 
 
 @pytest.fixture

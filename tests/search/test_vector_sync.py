@@ -11,7 +11,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from papertrend.papers.models import Paper
-from papertrend.search.embedders import Embedder, get_embedder, static_identity
+from papertrend.search.embedders import Embedder, static_identity
 from papertrend.search.embedding_job import embed_pending
 from papertrend.search.models import PaperEmbedding
 from papertrend.search.vector_sync import (
@@ -35,12 +35,6 @@ TEXTS = [
     ("Estimating causal effects from observational data", "Propensity scores and matching."),
     ("Machine translation with transformers", "Attention over source tokens yields sentences."),
 ]
-
-
-@pytest.fixture
-def embedder(settings: Any) -> Embedder:
-    settings.EMBEDDING_MODEL = "minilm-static"
-    return get_embedder()
 
 
 @pytest.fixture
