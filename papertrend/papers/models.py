@@ -8,7 +8,7 @@ Authors are kept in order on the paper itself (JSON), so a list of cards needs n
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime, time
 from typing import Any
 
 from django.db import models
@@ -111,6 +111,15 @@ class Paper(models.Model):
             names.append(" ".join(p for p in parts if p))
         return names
 
+    def search_date(self) -> datetime | None:
+        """The date search filters on: v1 submitted (UTC), else the day it was listed,
+        as the paper's card shows it (papers from a trending page have only the latter)."""
+        if self.published is not None:
+            return self.published
+        if self.feed_day is not None:
+            return datetime.combine(self.feed_day, time.min, tzinfo=UTC)
+        return None
+
     def as_search_document(self) -> dict[str, Any]:
         """The fields the full-text index needs (see ``search.backend``)."""
         return {
@@ -120,7 +129,7 @@ class Paper(models.Model):
             "abstract": self.abstract,
             "authors": self.author_names(),
             "categories": list(self.categories),
-            "published": self.published,
+            "published": self.search_date(),
         }
 
 

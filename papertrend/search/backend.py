@@ -55,7 +55,8 @@ from papertrend.search.querytext import query_terms as query_terms
 
 # Bump when the schema or the analyzer changes: an index with another version is
 # deleted and recreated empty, and the next ``sync`` rebuilds it from the database.
-SCHEMA_VERSION = "2"  # 2: the ``archives`` field
+# 2: the ``archives`` field; 3: ``published`` falls back to the feed day.
+SCHEMA_VERSION = "3"
 VERSION_FILE = "papertrend-schema-version"
 # Present from the moment an index is created until a rebuild has filled it.
 NEEDS_REBUILD_FILE = "papertrend-needs-rebuild"
@@ -112,7 +113,7 @@ class KeywordFilters:
     exact category, one without (``cs``, ``hep-th``) every category of that
     archive. Codes are case-sensitive, as arXiv writes them; empty ones are
     ignored. ``published_from`` / ``published_to``: inclusive UTC days of the
-    paper's ``published`` date; with either set, papers without a date are left out.
+    paper's date (v1 submitted, else the day it was listed: ``Paper.search_date``).
     """
 
     categories: tuple[str, ...] = ()

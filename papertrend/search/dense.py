@@ -70,7 +70,10 @@ def warm_up() -> threading.Thread | None:
 def semantic_status() -> str | None:
     """None when semantic search works, else a sentence saying why not."""
     if _current_index() is None:
-        return "Semantic search is not ready yet (an operator runs `papertrend index build`)."
+        return (
+            "Semantic search is not ready yet: papers are still being embedded "
+            "(`papertrend index build`)."
+        )
     return None
 
 

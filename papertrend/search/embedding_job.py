@@ -126,9 +126,15 @@ def embed_pending(
         if on_batch is not None:
             on_batch(len(batch))
     if exhausted or (limit is not None and done < limit and not stats.stopped):
-        stats.pruned, _ = PaperEmbedding.objects.exclude(model=embedder.identity).delete()
+        stats.pruned = prune_other_models(embedder.identity)
     stats.seconds = time.monotonic() - started
     return stats
+
+
+def prune_other_models(identity: str) -> int:
+    """Delete vectors stored under any identity but ``identity``; returns how many."""
+    deleted, _ = PaperEmbedding.objects.exclude(model=identity).delete()
+    return deleted
 
 
 def _embed_batch(embedder: Embedder, papers: list[Paper]) -> tuple[int, int]:

@@ -29,6 +29,7 @@ DOCUMENT_FIELDS = (
     "authors",
     "categories",
     "published",
+    "feed_day",
     "hidden",
 )
 _DELETE_CHUNK = 500  # stays under every database's bound-parameter limit

@@ -169,10 +169,14 @@ def filter_papers(papers: QuerySet[Paper], filters: SearchFilters) -> QuerySet[P
             wanted |= Q(category=archive) | Q(category__startswith=f"{archive}.")
         in_category = PaperCategory.objects.filter(wanted, paper=OuterRef("pk"))
         papers = papers.filter(Exists(in_category))
+    # The paper's date as its card shows it: v1 submitted, else the day it was listed.
+    undated = Q(published__isnull=True)
     if filters.published_from:
-        papers = papers.filter(published__date__gte=filters.published_from)
+        start = filters.published_from
+        papers = papers.filter(Q(published__date__gte=start) | (undated & Q(feed_day__gte=start)))
     if filters.published_to:
-        papers = papers.filter(published__date__lte=filters.published_to)
+        end = filters.published_to
+        papers = papers.filter(Q(published__date__lte=end) | (undated & Q(feed_day__lte=end)))
     if filters.has_code:
         linked = PaperRepository.objects.filter(paper=OuterRef("pk"), repository__hidden=False)
         papers = papers.filter(Exists(linked))
@@ -188,8 +192,10 @@ def _sorted(papers: list[Paper], sort: str) -> list[Paper]:
     return papers
 
 
-def _empty_message(query: str) -> str:
+def _empty_message(query: str, filters: SearchFilters) -> str:
     if backend.query_terms(query):
+        if filters.active:
+            return "No papers match these words with the filters you chose; try removing a filter."
         return "No papers match your search. Try fewer or different words."
     if any(ch.isalnum() for ch in query):
         return "Your query has only very common words; try more specific ones."
@@ -252,7 +258,7 @@ def search_papers(
         if results.page == 1:
             results.papers.insert(0, direct)
     if results.total == 0 and not (arxiv_id is not None and direct is None):
-        notes.append(_empty_message(query))
+        notes.append(_empty_message(query, filters))
     elif not results.papers and results.total:
         notes.append("There are no results on this page.")
     results.message = " ".join(notes) or None
@@ -305,6 +311,16 @@ def _pooled_page(
         dense_hits = dense.dense_search(query, k=depth, exclude_keys=exclude)
         if not dense_hits:
             note = dense.semantic_status()
+        if note and results.mode == "semantic":
+            # Better keyword results, labelled as such, than an empty page.
+            hits, keyword_total = backend.search(
+                query,
+                limit=candidates,
+                exclude_keys=exclude,
+                filters=results.filters.keyword_filters(),
+            )
+            keyword_keys = [hit.key for hit in hits]
+            note = f"{note} These are keyword results."
     similarity = {hit.key: hit.similarity for hit in dense_hits}
     fused = hybrid_fuse(keyword_keys, [hit.key for hit in dense_hits])
     order = [entry.key for entry in fused]

@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 from django.conf import settings
 
-from papertrend.search.embedders import Embedder
+from papertrend.search.embedders import ModelRef
 from papertrend.search.embedding_job import decode_vectors
 from papertrend.search.models import PaperEmbedding
 from papertrend.search.vectors import (
@@ -94,20 +94,22 @@ def _db_labels(identity: str) -> np.ndarray:
     return np.fromiter(ids.iterator(chunk_size=FETCH_CHUNK), dtype=np.int64)
 
 
-def _vectors_for(labels: np.ndarray, dim: int) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+def _vectors_for(labels: np.ndarray) -> Iterator[tuple[np.ndarray, np.ndarray]]:
     """(labels, vectors) chunks for the given row ids, read from the database."""
     ordered = np.sort(labels)
     for start in range(0, len(ordered), FETCH_CHUNK):
         chunk = [int(x) for x in ordered[start : start + FETCH_CHUNK]]
         rows = list(
-            PaperEmbedding.objects.filter(id__in=chunk).order_by("id").values_list("id", "vector")
+            PaperEmbedding.objects.filter(id__in=chunk)
+            .order_by("id")
+            .values_list("id", "vector", "dim")
         )
         if rows:
             ids = np.array([row[0] for row in rows], dtype=np.int64)
-            yield ids, decode_vectors([row[1] for row in rows], dim)
+            yield ids, decode_vectors([row[1] for row in rows], rows[0][2])
 
 
-def sync_vectors(embedder: Embedder, *, exact_max: int | None = None) -> VectorSyncStats:
+def sync_vectors(embedder: ModelRef, *, exact_max: int | None = None) -> VectorSyncStats:
     """Make the model's index folder hold exactly its visible papers' vectors.
 
     Raises:
@@ -125,6 +127,7 @@ def sync_vectors(embedder: Embedder, *, exact_max: int | None = None) -> VectorS
         manifest = read_manifest(folder)
         reuse = (
             manifest is not None
+            and (manifest.count > 0 or len(wanted) == 0)
             and manifest.model == embedder.identity
             and manifest.kind == kind
             and manifest.params == asdict(params)
@@ -137,12 +140,12 @@ def sync_vectors(embedder: Embedder, *, exact_max: int | None = None) -> VectorS
             to_add = np.setdiff1d(wanted, present, assume_unique=True)
             if len(to_remove) or len(to_add):
                 index.remove(to_remove)
-                for labels, vectors in _vectors_for(to_add, embedder.dim):
+                for labels, vectors in _vectors_for(to_add):
                     index.add(labels, vectors)
                 stats.saved = True
             stats.added, stats.removed = len(to_add), len(to_remove)
         else:
-            index = _full_build(wanted, embedder.dim, exact_max, params)
+            index = _full_build(wanted, exact_max, params)
             stats.rebuilt = stats.saved = True
             stats.added = len(wanted)
         if stats.saved:
@@ -152,8 +155,13 @@ def sync_vectors(embedder: Embedder, *, exact_max: int | None = None) -> VectorS
     return stats
 
 
-def _full_build(labels: np.ndarray, dim: int, exact_max: int, params: HnswParams) -> VectorIndex:
-    parts = list(_vectors_for(labels, dim))
-    all_labels = np.concatenate([p[0] for p in parts]) if parts else np.zeros(0, np.int64)
-    all_vectors = np.concatenate([p[1] for p in parts]) if parts else np.zeros((0, dim), np.float32)
+def _full_build(labels: np.ndarray, exact_max: int, params: HnswParams) -> VectorIndex:
+    parts = list(_vectors_for(labels))
+    if not parts:
+        # No vectors, so no dimension yet: an empty exact index (never reused, see
+        # sync_vectors) stands until the first paper is embedded.
+        empty = np.zeros((0, 1), np.float32)
+        return build_index(np.zeros(0, np.int64), empty, exact_max=1, params=params)
+    all_labels = np.concatenate([p[0] for p in parts])
+    all_vectors = np.concatenate([p[1] for p in parts])
     return build_index(all_labels, all_vectors, exact_max=exact_max, params=params)

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from papertrend.papers.models import Paper
+from papertrend.papers.models import Paper, PaperCategory
 from papertrend.search.embedders import Embedder, get_embedder
 from papertrend.search.models import enqueue
 
@@ -19,7 +19,7 @@ MakePaper = Callable[..., Paper]
 def make_paper() -> MakePaper:
     """``make_paper(key, title, abstract="", authors=(("Ada", "Lovelace"),), ...)``.
 
-    Creates the row and queues its key, as every paper write does.
+    Creates the row and its category rows and queues its key, as ingest does.
     """
 
     def make(
@@ -44,6 +44,10 @@ def make_paper() -> MakePaper:
             primary_category=categories[0] if categories else "",
             published=datetime(2024, 1, 2, 3, 4, 5, tzinfo=UTC),
             hidden=hidden,
+        )
+        PaperCategory.objects.bulk_create(
+            PaperCategory(paper=paper, category=code, is_primary=i == 0)
+            for i, code in enumerate(categories)
         )
         enqueue([key])
         return paper

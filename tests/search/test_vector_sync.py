@@ -216,7 +216,7 @@ def test_build_command_output_limit_and_rerun(embedder: Embedder, papers: list[P
     assert "vector index updated: 6 vectors (exact), +4 -0" in out
 
     out = run("build", "--no-progress")
-    assert "embedding 0 papers" in out and "embedded: 0 new or changed, 0 unchanged" in out
+    assert "embedded: 0 new or changed, nothing pending" in out and "embedding " not in out
     assert "vector index unchanged: 6 vectors (exact), +0 -0" in out
 
     paper = Paper.objects.get(key="2402.00005")

@@ -120,4 +120,8 @@ class Command(BaseCommand):
         sys.stdout.flush()
         argv = [gunicorn, "papertrend.wsgi", "--bind", bind, "--workers", str(workers)]
         argv += ["--access-logfile", "-", "--timeout", "60", "--no-control-socket"]
+        # Long pasted queries (an abstract) should reach the search page, which cuts
+        # them with a note: gunicorn's default request line limit is 4094 bytes and
+        # its maximum 8190; longer lines get gunicorn's own 414 page.
+        argv += ["--limit-request-line", "8190"]
         os.execv(gunicorn, argv)  # noqa: S606 -- fixed argv, no shell

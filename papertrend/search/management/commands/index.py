@@ -18,7 +18,7 @@ from papertrend.claims import stop_on_signals
 from papertrend.papers.models import Paper
 from papertrend.search import backend, indexing
 from papertrend.search.embedders import EmbeddingModelError, get_embedder, model_choice
-from papertrend.search.embedding_job import embed_pending, pending_papers
+from papertrend.search.embedding_job import embed_pending, pending_papers, prune_other_models
 from papertrend.search.models import IndexQueue, PaperEmbedding
 from papertrend.search.vector_sync import VectorIndexBusy, index_folder, sync_vectors
 from papertrend.search.vectors import VectorIndexError, read_manifest
@@ -76,12 +76,37 @@ class Command(BaseCommand):
     def _build(self, options: dict[str, Any]) -> None:
         try:
             self._report_keyword(indexing.sync())
-            embedder = get_embedder(options["model"])
+            model = model_choice(options["model"]).ref()
         except (backend.SearchIndexError, EmbeddingModelError) as exc:
             raise CommandError(str(exc)) from exc
-        pending = pending_papers(embedder.identity).count()
+        pending = pending_papers(model.identity).count()
         limit = options["limit"]
         total = pending if limit is None else min(pending, max(0, limit))
+        if total == 0:
+            # Nothing to embed: don't spend seconds loading the model (cron runs this often).
+            pruned = prune_other_models(model.identity)
+            self.stdout.write(
+                f"embedded: 0 new or changed, nothing pending under {model.identity}; "
+                f"{pruned} vectors of other models removed"
+            )
+        elif not self._embed(model.name, total, options):
+            return
+        try:
+            synced = sync_vectors(model)
+        except (VectorIndexBusy, VectorIndexError) as exc:
+            raise CommandError(str(exc)) from exc
+        how = "rebuilt" if synced.rebuilt else "updated" if synced.saved else "unchanged"
+        self.stdout.write(
+            f"vector index {how}: {synced.total} vectors ({synced.kind}), "
+            f"+{synced.added} -{synced.removed} in {synced.seconds:.1f} s"
+        )
+
+    def _embed(self, name: str, total: int, options: dict[str, Any]) -> bool:
+        """Embed up to ``total`` pending papers; False when stopped before the end."""
+        try:
+            embedder = get_embedder(name)
+        except EmbeddingModelError as exc:
+            raise CommandError(str(exc)) from exc
         self.stdout.write(f"embedding {total} papers with {embedder.identity} ...")
         stop = {"requested": False}
 
@@ -93,7 +118,7 @@ class Command(BaseCommand):
             stats = embed_pending(
                 embedder,
                 batch_size=max(1, options["batch_size"] or 64),
-                limit=limit,
+                limit=options["limit"],
                 on_batch=bar.update,  # type: ignore[arg-type]
                 should_stop=lambda: stop["requested"],
             )
@@ -104,16 +129,8 @@ class Command(BaseCommand):
         )
         if stats.stopped:
             self.stdout.write("stopped on request; run `papertrend index build` again to resume")
-            return
-        try:
-            synced = sync_vectors(embedder)
-        except (VectorIndexBusy, VectorIndexError) as exc:
-            raise CommandError(str(exc)) from exc
-        how = "rebuilt" if synced.rebuilt else "updated" if synced.saved else "unchanged"
-        self.stdout.write(
-            f"vector index {how}: {synced.total} vectors ({synced.kind}), "
-            f"+{synced.added} -{synced.removed} in {synced.seconds:.1f} s"
-        )
+            return False
+        return True
 
     def _status(self, model: str | None) -> None:
         status = backend.get_index().status()
