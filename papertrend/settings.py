@@ -171,7 +171,9 @@ VECTOR_INDEX_DIR = env_path("PAPERTREND_VECTOR_INDEX_DIR", DATA_DIR / "vector-in
 VECTOR_EXACT_MAX = env_int("PAPERTREND_VECTOR_EXACT_MAX", 50_000, minimum=0)
 HNSW_CONNECTIVITY = env_int("PAPERTREND_HNSW_CONNECTIVITY", 16, minimum=2)
 HNSW_EXPANSION_ADD = env_int("PAPERTREND_HNSW_EXPANSION_ADD", 128, minimum=1)
-HNSW_EXPANSION_SEARCH = env_int("PAPERTREND_HNSW_EXPANSION_SEARCH", 128, minimum=1)
+# 1024: recall@10 0.967 against exact search at 1M vectors (bench/search_bench.py,
+# docs/search.md); 256 answers in a quarter of the time at recall 0.91.
+HNSW_EXPANSION_SEARCH = env_int("PAPERTREND_HNSW_EXPANSION_SEARCH", 1024, minimum=1)
 HNSW_DTYPE = env_choice("PAPERTREND_HNSW_DTYPE", "f16", ("f32", "f16", "i8"))
 # Hybrid search: candidates taken from each of keyword and dense search, and the RRF constant.
 SEARCH_CANDIDATES = env_int("PAPERTREND_SEARCH_CANDIDATES", 200, minimum=10)

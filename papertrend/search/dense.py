@@ -14,13 +14,14 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 import numpy as np
+from django.conf import settings
 
 from papertrend.papers.models import Paper
 from papertrend.search.embedders import EmbeddingModelError, get_embedder, model_choice
 from papertrend.search.embedding_job import decode_vectors
 from papertrend.search.models import PaperEmbedding
 from papertrend.search.vector_sync import index_folder
-from papertrend.search.vectors import VectorIndex, VectorIndexError, reader_for
+from papertrend.search.vectors import HnswIndex, VectorIndex, VectorIndexError, reader_for
 
 logger = logging.getLogger(__name__)
 
@@ -45,6 +46,8 @@ def _current_index() -> VectorIndex | None:
         return None
     if index is None or manifest is None or manifest.model != choice.identity():
         return None
+    if isinstance(index, HnswIndex):
+        index.set_expansion_search(settings.HNSW_EXPANSION_SEARCH)
     return index
 
 

@@ -130,7 +130,7 @@ def sync_vectors(embedder: ModelRef, *, exact_max: int | None = None) -> VectorS
             and (manifest.count > 0 or len(wanted) == 0)
             and manifest.model == embedder.identity
             and manifest.kind == kind
-            and manifest.params == asdict(params)
+            and _construction(manifest.params) == _construction(asdict(params))
         )
         if reuse:
             assert manifest is not None
@@ -153,6 +153,11 @@ def sync_vectors(embedder: ModelRef, *, exact_max: int | None = None) -> VectorS
         stats.total, stats.kind = len(index), index.kind
     stats.seconds = time.monotonic() - started
     return stats
+
+
+def _construction(params: dict[str, object]) -> dict[str, object]:
+    """The parameters a graph is built with; ef_search is applied when searching."""
+    return {k: v for k, v in params.items() if k != "expansion_search"}
 
 
 def _full_build(labels: np.ndarray, exact_max: int, params: HnswParams) -> VectorIndex:

@@ -55,7 +55,7 @@ class HnswParams:
 
     connectivity: int = 16
     expansion_add: int = 128
-    expansion_search: int = 128
+    expansion_search: int = 1024
     dtype: str = "f16"
 
 
@@ -212,6 +212,12 @@ class HnswIndex(VectorIndex):
             for key, distance in zip(matches.keys, matches.distances, strict=True)
         ]
         return [hit for hit in found if hit.label not in excluded][:k]
+
+    def set_expansion_search(self, ef: int) -> None:
+        """Change ef (the search-time candidate list) without rebuilding."""
+        if self._index.expansion_search != ef:
+            # usearch defines the setter after the getter; its stub reads as read-only.
+            self._index.expansion_search = ef  # type: ignore[misc]
 
     def save_to(self, folder: Path) -> None:
         self._index.save(str(folder / "index.usearch"))

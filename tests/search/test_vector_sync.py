@@ -247,3 +247,16 @@ def test_unknown_model_names_the_choices(papers: list[Paper]) -> None:
     assert PaperEmbedding.objects.count() == 0
     status = run("status", "--model", "word2vec")
     assert "semantic search:   unavailable" in status and "minilm, minilm-static" in status
+
+
+def test_changing_ef_search_needs_no_rebuild(
+    embedder: Embedder, papers: list[Paper], settings: Any
+) -> None:
+    embed_pending(embedder)
+    first = sync_vectors(embedder, exact_max=3)
+    assert first.kind == "hnsw" and first.rebuilt
+    settings.HNSW_EXPANSION_SEARCH = 64
+    again = sync_vectors(embedder, exact_max=3)
+    assert not again.rebuilt and not again.saved
+    settings.HNSW_CONNECTIVITY = 8
+    assert sync_vectors(embedder, exact_max=3).rebuilt
