@@ -186,7 +186,7 @@ def filter_papers(papers: QuerySet[Paper], filters: SearchFilters) -> QuerySet[P
 def _sorted(papers: list[Paper], sort: str) -> list[Paper]:
     """Relevance order is the input order; date and stars sort stably on top of it."""
     if sort == "date":
-        return sorted(papers, key=lambda p: -(p.published or p.created_at).timestamp())
+        return sorted(papers, key=lambda p: -(p.search_date() or p.created_at).timestamp())
     if sort == "stars":
         return sorted(papers, key=lambda p: -(getattr(p, "max_stars", None) or 0))
     return papers
