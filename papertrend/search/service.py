@@ -287,6 +287,17 @@ def _keyword_page(results: SearchResults, query: str, exclude: list[str], has_di
         results.matches[key] = Match(keyword_rank=rank)
 
 
+def _keyword_pool(results: SearchResults, query: str, exclude: list[str]) -> tuple[list[str], int]:
+    """The best ``settings.SEARCH_CANDIDATES`` keyword hits' keys, and the match count."""
+    hits, total = backend.search(
+        query,
+        limit=settings.SEARCH_CANDIDATES,
+        exclude_keys=exclude,
+        filters=results.filters.keyword_filters(),
+    )
+    return [hit.key for hit in hits], total
+
+
 def _pooled_page(
     results: SearchResults, query: str, exclude: list[str], has_direct: bool
 ) -> str | None:
@@ -297,13 +308,7 @@ def _pooled_page(
     keyword_keys: list[str] = []
     keyword_total = 0
     if results.mode in ("hybrid", "keyword"):
-        hits, keyword_total = backend.search(
-            query,
-            limit=candidates,
-            exclude_keys=exclude,
-            filters=results.filters.keyword_filters(),
-        )
-        keyword_keys = [hit.key for hit in hits]
+        keyword_keys, keyword_total = _keyword_pool(results, query, exclude)
     dense_hits: list[dense.DenseHit] = []
     if results.mode in ("hybrid", "semantic"):
         # Filters are applied after the neighbour search: ask for more when they are on.
@@ -313,13 +318,7 @@ def _pooled_page(
             note = dense.semantic_status()
         if note and results.mode == "semantic":
             # Better keyword results, labelled as such, than an empty page.
-            hits, keyword_total = backend.search(
-                query,
-                limit=candidates,
-                exclude_keys=exclude,
-                filters=results.filters.keyword_filters(),
-            )
-            keyword_keys = [hit.key for hit in hits]
+            keyword_keys, keyword_total = _keyword_pool(results, query, exclude)
             note = f"{note} These are keyword results."
     similarity = {hit.key: hit.similarity for hit in dense_hits}
     fused = hybrid_fuse(keyword_keys, [hit.key for hit in dense_hits])
