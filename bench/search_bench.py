@@ -21,8 +21,14 @@ In one run it measures:
 Queries run one at a time, as a web request does. ``--corpus real`` indexes the
 real papers themselves instead (for a recall check on transformer vectors):
 
-    .venv/bin/python bench/search_bench.py --docs 1000000 --reuse
-    .venv/bin/python bench/search_bench.py --corpus real --model minilm --skip-keyword
+    .venv/bin/python bench/search_bench.py --docs 1000000 --reuse \\
+        --builds 16:128:f16,32:128:f16 --ef 64,128,256,512,1024
+    .venv/bin/python bench/search_bench.py --corpus real --model minilm --skip-keyword \\
+        --builds 16:128:f16 --ef 16,32,64,128
+
+The work folder (``--workdir``, default /tmp/papertrend-search-bench) is also
+PAPERTREND_DATA_DIR, so the static model is distilled there once unless
+PAPERTREND_MODEL_CACHE_DIR points at an existing cache. Results: docs/benchmarks.md.
 """
 
 from __future__ import annotations
@@ -301,7 +307,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--reuse", action="store_true", help="reuse cached vectors")
     parser.add_argument("--corpus", choices=("synthetic", "real"), default="synthetic")
     parser.add_argument("--builds", default="16:128:f16", help="M:efConstruction:dtype,...")
-    parser.add_argument("--ef", default="32,64,128,256", help="expansion_search values")
+    parser.add_argument("--ef", default="64,128,256,512,1024", help="expansion_search values")
     parser.add_argument("--candidates", type=int, default=100, help="per run, for hybrid")
     parser.add_argument("--target-recall", type=float, default=0.95)
     # model2vec spreads a call of more than 10,000 texts over all cores.
