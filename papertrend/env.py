@@ -96,3 +96,26 @@ def env_path(name: str, default: Path) -> Path:
     """Return ``$name`` as an absolute path, or ``default``."""
     raw = os.environ.get(name, "").strip()
     return Path(raw).expanduser().resolve() if raw else default
+
+
+def site_url_from_bind(bind: str) -> str:
+    """The address a browser on this machine uses for a gunicorn ``--bind`` value.
+
+    ``127.0.0.1:8080`` → ``http://127.0.0.1:8080``; a wildcard host (``0.0.0.0:8080``,
+    ``:8080``, ``[::]:8080``) → the loopback address on that port; a bare host → port
+    8000 (gunicorn's default); ``unix:/path`` and ``fd://N`` give no address:
+    ``http://localhost`` (set ``SITE_URL`` for a site behind a proxy).
+    """
+    bind = bind.strip()
+    if not bind or bind.startswith(("unix:", "fd://")):
+        return "http://localhost"
+    if bind.startswith("["):  # [v6]:port or [v6]
+        host, _, rest = bind[1:].partition("]")
+        port = rest.removeprefix(":") or "8000"
+        host = "::1" if host in {"", "::"} else host
+        return f"http://[{host}]:{port}"
+    host, sep, port = bind.rpartition(":")
+    if not sep:
+        host, port = bind, "8000"
+    host = "127.0.0.1" if host in {"", "0.0.0.0", "*"} else host  # noqa: S104 -- a bind, not ours
+    return f"http://{host}:{port or '8000'}"

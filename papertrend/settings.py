@@ -20,6 +20,7 @@ from papertrend.env import (
     env_list,
     env_path,
     env_str,
+    site_url_from_bind,
 )
 
 PACKAGE_DIR = Path(__file__).resolve().parent
@@ -43,7 +44,10 @@ SECRET_KEY = _secret_key()
 DEBUG = env_bool("DEBUG", False)
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]", "testserver"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
-SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+# Where `papertrend serve` listens; absolute links in feeds and emails (SITE_URL) point
+# there unless SITE_URL says otherwise (a public name, a proxy).
+BIND = env_str("PAPERTREND_BIND", "127.0.0.1:8000")
+SITE_URL = env_str("SITE_URL", site_url_from_bind(BIND)).rstrip("/")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -73,6 +77,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # 414 for over-long addresses, in the site's page or the API's JSON shape.
+    "papertrend.middleware.LongUrlMiddleware",
 ]
 
 ROOT_URLCONF = "papertrend.urls"
@@ -107,6 +113,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "timeout": 30,
     }
     DATABASES["default"]["CONN_MAX_AGE"] = 0
+# Lets two test runs share one PostgreSQL server without dropping each other's database.
+if test_database_name := env_str("PAPERTREND_TEST_DATABASE_NAME", ""):
+    DATABASES["default"]["TEST"] = {"NAME": test_database_name}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -151,6 +160,8 @@ EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 30, minimum=1)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "papertrend <digests@localhost>")
 # The mailbox that List-Unsubscribe's mailto: points to (RFC 2369); empty: https only.
 DIGEST_UNSUBSCRIBE_MAILTO = env_str("PAPERTREND_UNSUBSCRIBE_MAILTO", "")
+# Seconds between passes of `papertrend digests send` (confirmation emails wait at most this).
+DIGEST_LOOP_SLEEP = env_float("PAPERTREND_DIGEST_LOOP_SLEEP", 60.0, minimum=0.1)
 SUBSCRIBE_RATE = env_str("PAPERTREND_SUBSCRIBE_RATE", "5/h")
 
 # --- papertrend ---
@@ -159,6 +170,9 @@ SUBSCRIBE_RATE = env_str("PAPERTREND_SUBSCRIBE_RATE", "5/h")
 SEARCH_INDEX_DIR = env_path("PAPERTREND_SEARCH_INDEX_DIR", DATA_DIR / "search-index")
 SEARCH_RESULTS_PER_PAGE = env_int("PAPERTREND_SEARCH_RESULTS_PER_PAGE", 20, minimum=1)
 PAPERS_PER_PAGE = env_int("PAPERTREND_PAPERS_PER_PAGE", 30, minimum=1)
+# HTML listings page through their first this-many papers (the API's window too):
+# deeper OFFSETs cost seconds at arXiv scale; days, weeks, months and search reach the rest.
+LISTING_MAX_ROWS = env_int("PAPERTREND_LISTING_MAX_ROWS", 10_000, minimum=1)
 
 # Semantic search (docs/search.md): the embedding model, where its weights are
 # cached when derived locally, and the vector index (derived data, like the
@@ -180,6 +194,13 @@ SEARCH_CANDIDATES = env_int("PAPERTREND_SEARCH_CANDIDATES", 200, minimum=10)
 SEARCH_RRF_K = env_int("PAPERTREND_SEARCH_RRF_K", 60, minimum=1)
 SEARCH_KEYWORD_WEIGHT = env_float("PAPERTREND_SEARCH_KEYWORD_WEIGHT", 1.0, minimum=0.0)
 SEARCH_DENSE_WEIGHT = env_float("PAPERTREND_SEARCH_DENSE_WEIGHT", 1.0, minimum=0.0)
+# Cosine floor for papers found by meaning alone; empty: the model's calibrated
+# floor (search/ranking.py MIN_SIMILARITY, docs/search-quality.md).
+SEARCH_MIN_SIMILARITY = (
+    env_float("PAPERTREND_SEARCH_MIN_SIMILARITY", 0.0, minimum=-1.0)
+    if env_str("PAPERTREND_SEARCH_MIN_SIMILARITY", "")
+    else None
+)
 
 # arXiv endpoints and politeness (https://info.arxiv.org/help/api/tou.html: one request per 3 s).
 ARXIV_OAI_URL = env_str("PAPERTREND_ARXIV_OAI_URL", "https://oaipmh.arxiv.org/oai")
@@ -203,8 +224,8 @@ LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "papers:trending"
 LOGOUT_REDIRECT_URL = "papers:trending"
 
-# Rate limits (django-ratelimit) need a cache every worker shares: the database by
-# default (`papertrend serve` creates its table), Redis when CACHE_URL names one.
+# Rate limits need counters every worker shares: rows in the database by default
+# (accounts.ratelimits), Redis when CACHE_URL names one.
 CACHE_URL = env_str("CACHE_URL", "")
 if CACHE_URL.startswith(("redis://", "rediss://")):
     CACHES = {
@@ -222,6 +243,10 @@ else:
 UPVOTE_RATE = env_str("PAPERTREND_UPVOTE_RATE", "60/h")
 SUBMISSION_RATE = env_str("PAPERTREND_SUBMISSION_RATE", "10/d")
 API_RATE = env_str("PAPERTREND_API_RATE", "600/h")
+SIGNUP_RATE = env_str("PAPERTREND_SIGNUP_RATE", "20/h")  # sign-up attempts per client IP
+# Sign-in attempts (/accounts/login, /admin/login/): per typed username, per client IP.
+LOGIN_ACCOUNT_RATE = env_str("PAPERTREND_LOGIN_ACCOUNT_RATE", "10/15m")
+LOGIN_IP_RATE = env_str("PAPERTREND_LOGIN_IP_RATE", "100/h")
 
 # GitHub (star tracking). A token raises the API limit from 60 to 5,000 requests/hour.
 GITHUB_API_URL = env_str("PAPERTREND_GITHUB_API_URL", "https://api.github.com")

@@ -5,10 +5,14 @@ from django.templatetags.static import static
 from django.urls import include, path
 from django.views.generic.base import RedirectView
 
+from papertrend.accounts.signin import admin_login
+
 admin.site.site_header = "papertrend administration"
 admin.site.site_title = "papertrend admin"
 
 urlpatterns = [
+    # The admin's sign-in, throttled per account and per IP like /accounts/login.
+    path("admin/login/", admin_login),
     path("admin/", admin.site.urls),
     # Browsers ask for /favicon.ico whatever the page says.
     path("favicon.ico", RedirectView.as_view(url=static("papertrend/favicon.svg"), permanent=True)),

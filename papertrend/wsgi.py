@@ -1,4 +1,9 @@
-"""WSGI entry point: ``gunicorn papertrend.wsgi``."""
+"""WSGI entry point: ``gunicorn papertrend.wsgi``.
+
+``papertrend serve`` adds ``--config python:papertrend.gunicorn_conf``, whose
+``post_worker_init`` hook loads the embedding model in each worker before it
+accepts requests; other WSGI servers load it on the first search.
+"""
 
 import os
 
@@ -6,10 +11,3 @@ from django.core.wsgi import get_wsgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "papertrend.settings")
 application = get_wsgi_application()
-
-# Load the embedding model in the background as each worker starts, so the first
-# search does not wait seconds for PyTorch (a search arriving earlier waits on the
-# model's lock, no longer than it would have anyway).
-from papertrend.search.dense import warm_up  # noqa: E402 -- needs the app loaded
-
-warm_up()

@@ -8,11 +8,21 @@ from django.contrib.auth.models import User
 
 from papertrend.papers import identifiers
 
+# Names that are never given out, so "not available" does not prove an account exists.
+RESERVED_USERNAMES = frozenset(
+    {"admin", "administrator", "root", "staff", "support", "moderator", "papertrend", "system"}
+)
+USERNAME_NOT_AVAILABLE = "This username is not available. Please choose another."
+
 
 class SignUpForm(UserCreationForm):
     """Username, e-mail and password (twice), checked by ``AUTH_PASSWORD_VALIDATORS``.
 
-    The e-mail is required and must not belong to another account (case-insensitive).
+    The form says nothing about other accounts' e-mail addresses: an address may be
+    given by more than one account (it is never verified, is not used to sign in, and
+    refusing a taken one would tell anyone which addresses have accounts). A username
+    must be free (case-insensitive) and not reserved; a taken one and a reserved one get
+    the same "not available" message.
     """
 
     email = forms.EmailField(required=True, max_length=254, help_text="Never shown to others.")
@@ -21,11 +31,15 @@ class SignUpForm(UserCreationForm):
         model = User
         fields = ("username", "email")
 
+    def clean_username(self) -> str:
+        username = str(self.cleaned_data.get("username") or "")
+        taken = User.objects.filter(username__iexact=username).exists()
+        if username.casefold() in RESERVED_USERNAMES or taken:
+            raise forms.ValidationError(USERNAME_NOT_AVAILABLE, code="unavailable")
+        return username
+
     def clean_email(self) -> str:
-        email = self.cleaned_data["email"].strip()
-        if User.objects.filter(email__iexact=email).exists():
-            raise forms.ValidationError("An account with this e-mail address already exists.")
-        return email
+        return str(self.cleaned_data["email"]).strip()
 
 
 class SubmitForm(forms.Form):

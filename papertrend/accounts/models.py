@@ -36,3 +36,18 @@ class Submission(models.Model):
 
     def __str__(self) -> str:
         return f"{self.paper.key} submitted by {self.user}"
+
+
+class RateCounter(models.Model):
+    """Events counted in one rate-limit window (:mod:`papertrend.accounts.ratelimits`).
+
+    ``name`` is ``group:window:key``; ``expires`` is a Unix time (s) after which the
+    row is deleted. Written only by one atomic SQL upsert, never through the ORM.
+    """
+
+    name = models.CharField(max_length=255, unique=True)
+    expires = models.BigIntegerField(db_index=True)
+    hits = models.PositiveIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.name}: {self.hits}"

@@ -51,10 +51,18 @@ class SignOutView(LogoutView):
 
 @require_http_methods(["GET", "HEAD", "POST"])
 def signup(request: HttpRequest) -> HttpResponse:
-    """``/accounts/signup``: create an account and sign in, then go to ``next`` or home."""
+    """``/accounts/signup``: create an account and sign in, then go to ``next`` or home.
+
+    POSTs are limited per client IP (``SIGNUP_RATE``, 429 over it); the form reveals
+    nothing about other accounts' e-mail addresses (:class:`SignUpForm`).
+    """
     home = resolve_url(settings.LOGIN_REDIRECT_URL)
     if request.user.is_authenticated:
         return redirect(home)
+    if request.method == "POST" and ratelimits.over_limit(
+        request, ratelimits.SIGNUP_GROUP, ratelimits.signup_rate(), key="ip"
+    ):  # every attempt counts, so guessing which usernames are taken is slow too
+        return ratelimits.too_many_requests(request, "sign-up attempts")
     form = SignUpForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         user = form.save()

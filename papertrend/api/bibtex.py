@@ -18,8 +18,12 @@ Decisions:
   on this site (``tex_to_text``).
 * Title words with a capital after their first letter (``BERT``, ``ImageNet``,
   ``GPT-4``) are wrapped in braces so that sentence-casing styles keep them.
-* Keys are ``<Keyname><year><FirstTitleWord>`` in ASCII letters and digits, made
-  unique within one export by suffixes ``b``, ``c``, ….
+* ``year``/``month`` are v1's submission date, else (an arXiv paper without one)
+  the day arXiv listed it. A paper known only by title (from a trending page) has
+  ``year = {unknown}`` and no month: the day a trending page showed it says
+  nothing about when it was written (such pages list papers years old).
+* Keys are ``<Keyname><year><FirstTitleWord>`` in ASCII letters and digits (no year
+  when it is unknown), made unique within one export by suffixes ``b``, ``c``, ….
 """
 
 from __future__ import annotations
@@ -27,6 +31,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterable, Iterator
+from datetime import date
 
 from django.conf import settings
 
@@ -198,33 +203,52 @@ def _ascii_word(tex: str) -> str:
     return "".join(ch for ch in text if ch.isascii() and ch.isalnum())
 
 
+def paper_date(paper: Paper) -> date | None:
+    """The date a citation gives: v1 submitted, else the day arXiv listed an arXiv paper.
+
+    None for a paper without an arXiv id and without a submission date (known only by
+    title from a trending page): its listing day is not when it was written.
+    """
+    if paper.published is not None:
+        return paper.published.date()
+    return paper.feed_day if paper.arxiv_id else None
+
+
 def base_key(paper: Paper) -> str:
-    """``Keyname`` + year + first significant title word, ASCII letters and digits only."""
+    """``Keyname`` + year (when known) + first significant title word, ASCII only."""
     first = paper.authors[0] if paper.authors else {}
     name = _ascii_word(str(first.get("keyname") or "")) or "Anonymous"
-    date = paper.published or paper.feed_day
-    year = str(date.year) if date else ""
+    day = paper_date(paper)
+    year = str(day.year) if day else ""
     words = [_ascii_word(w) for w in tex_to_text(paper.title).split()]
     significant = [w for w in words if w and w.lower() not in _STOPWORDS] or [w for w in words if w]
     word = significant[0].capitalize() if significant else ""
     return f"{name[:1].upper()}{name[1:]}{year}{word}"
 
 
-def _suffixes() -> Iterator[str]:
-    yield ""
-    yield from "bcdefghijklmnopqrstuvwxyz"
-    n = 27
-    while True:
-        yield str(n)
+_LETTERS = "bcdefghijklmnopqrstuvwxyz"
+
+
+def _suffix(n: int) -> str:
+    """The ``n``-th key suffix: ``""``, then ``b`` … ``z``, then ``27``, ``28``, …."""
+    if n == 0:
+        return ""
+    return _LETTERS[n - 1] if n <= len(_LETTERS) else str(n + 1)
+
+
+def _unique(key: str, used: set[str], tried: dict[str, int]) -> str:
+    """``key`` with the first suffix not in ``used`` (added to it).
+
+    ``tried[key]`` is where the search for ``key`` resumes: a month of papers sharing
+    one key (no authors, one title word) cost a quadratic scan of the suffixes (220 s
+    for 25,000 papers, docs/benchmarks.md).
+    """
+    n = tried.get(key, 0)
+    while key + _suffix(n) in used:
         n += 1
-
-
-def _unique(key: str, used: set[str]) -> str:
-    for suffix in _suffixes():  # pragma: no branch - the generator is endless
-        if key + suffix not in used:
-            used.add(key + suffix)
-            return key + suffix
-    raise AssertionError("unreachable")
+    tried[key] = n + 1
+    used.add(key + _suffix(n))
+    return key + _suffix(n)
 
 
 def _fields(paper: Paper) -> list[tuple[str, str]]:
@@ -234,9 +258,11 @@ def _fields(paper: Paper) -> list[tuple[str, str]]:
         fields.append(("author", authors))
     if paper.journal_ref:
         fields.append(("journal", tex_field(paper.journal_ref)))
-    date = paper.published or paper.feed_day
-    if date:
-        fields += [("year", str(date.year)), ("month", _MONTHS[date.month - 1])]
+    day = paper_date(paper)
+    if day:
+        fields += [("year", str(day.year)), ("month", _MONTHS[day.month - 1])]
+    else:
+        fields.append(("year", "unknown"))
     if paper.arxiv_id:
         fields += [("eprint", paper.arxiv_id), ("archivePrefix", "arXiv")]
         if paper.primary_category:
@@ -262,8 +288,9 @@ def paper_entry(paper: Paper, key: str | None = None) -> str:
 def iter_entries(papers: Iterable[Paper]) -> Iterator[str]:
     """Entries of ``papers`` in order, with keys unique among them."""
     used: set[str] = set()
+    tried: dict[str, int] = {}
     for paper in papers:
-        yield paper_entry(paper, _unique(base_key(paper), used))
+        yield paper_entry(paper, _unique(base_key(paper), used, tried))
 
 
 def entries(papers: Iterable[Paper]) -> str:

@@ -11,10 +11,20 @@ GUID depends only on the paper's key and never changes between requests. Titles,
 abstracts and names are untrusted TeX: they are turned into plain text with
 ``tex_to_text`` and stripped of characters XML 1.0 forbids (Django's serializer
 refuses control characters), then escaped by the XML writer.
+
+Every reader must show that text as the literal characters, never as markup. The
+fields readers render as HTML carry HTML built from the HTML-escaped text
+(:func:`text_html`), so ``<script>`` in an abstract is ``&amp;lt;script&amp;gt;`` in
+the XML and reads "<script>" after the one unescape an HTML renderer does: RSS
+``<description>`` (HTML by the spec) and ``<title>`` (many readers, feedparser
+among them, treat it as HTML when it looks like HTML), channel and item alike;
+Atom ``<summary type="html">``. Atom titles (``type="text"`` by default, RFC 4287
+§3.1) and person names (plain text in both formats) stay plain text.
 """
 
 from __future__ import annotations
 
+import html
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -32,6 +42,7 @@ from django.utils import feedgenerator
 from papertrend.papers.models import Paper, PaperCategory
 from papertrend.papers.text import tex_to_text
 from papertrend.papers.views import new_papers, ordered_categories, trending_papers, visible_papers
+from papertrend.search.forms import SearchForm, search_parameters
 from papertrend.search.service import search_papers
 from papertrend.trending.page import ranked_scores
 from papertrend.trending.periods import period_or_404
@@ -71,12 +82,40 @@ class _CleanMixin:
         super().add_item(*_clean(list(args)), **{k: _clean(v) for k, v in kwargs.items()})  # type: ignore[misc]
 
 
+def text_html(text: str) -> str:
+    """HTML that shows ``text`` literally: escaped, one ``<p>`` per blank-line-separated
+    paragraph when there are several (a single paragraph stays bare)."""
+    paragraphs = [html.escape(p.strip(), quote=False) for p in re.split(r"\n\s*\n", text)]
+    paragraphs = [p for p in paragraphs if p]
+    if len(paragraphs) <= 1:
+        return "".join(paragraphs)
+    return "".join(f"<p>{p}</p>" for p in paragraphs)
+
+
+def _as_html(fields: dict[str, Any], names: tuple[str, ...]) -> dict[str, Any]:
+    """``fields`` with the plain-text values of ``names`` turned into :func:`text_html`."""
+    return {k: text_html(v) if k in names and isinstance(v, str) else v for k, v in fields.items()}
+
+
 class CleanRssFeed(_CleanMixin, feedgenerator.Rss201rev2Feed):
-    """RSS 2.0 with XML-invalid characters removed."""
+    """RSS 2.0 with XML-invalid characters removed; titles and descriptions (plain text
+    in) written as escaped HTML, since RSS readers render them as HTML."""
+
+    _HTML_FIELDS = ("title", "description")
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **_as_html(kwargs, self._HTML_FIELDS))
+
+    def add_item(self, *args: Any, **kwargs: Any) -> None:
+        super().add_item(*args, **_as_html(kwargs, self._HTML_FIELDS))
 
 
 class CleanAtomFeed(_CleanMixin, feedgenerator.Atom1Feed):
-    """Atom 1.0 with XML-invalid characters removed."""
+    """Atom 1.0 with XML-invalid characters removed; the item description (plain text
+    in) written as escaped HTML into ``<summary type="html">``."""
+
+    def add_item(self, *args: Any, **kwargs: Any) -> None:
+        super().add_item(*args, **_as_html(kwargs, ("description",)))
 
 
 FEED_TYPES: dict[str, type[feedgenerator.SyndicationFeed]] = {
@@ -180,13 +219,15 @@ def category_spec(request: HttpRequest, category: str) -> FeedSpec:
 
 
 def search_spec(request: HttpRequest) -> FeedSpec:
-    """The best matches of ``?q=`` (empty for an empty query), via ``search_papers``."""
-    query = request.GET.get("q", "")
-    results = search_papers(query, per_page=MAX_ITEMS)
+    """The first ``MAX_ITEMS`` results of the search page for the same parameters
+    (``q``, ``mode``, ``sort``, ``category``, ``from``, ``to``, ``has_code``; empty for
+    an empty query), via ``search_papers``."""
+    form = SearchForm(request.GET)
+    results = search_papers(per_page=MAX_ITEMS, **form.search_arguments())
     return FeedSpec(
         title=f"papertrend: search for {results.query}",
-        description=f"Papers on papertrend matching {results.query!r}.",
-        link=site_url("/search?" + urlencode({"q": results.query})),
+        description=f"Papers on papertrend matching {results.query!r}: {results.summary}.",
+        link=site_url("/search?" + urlencode(search_parameters(request.GET))),
         self_url=_self_url(request),
         papers=results.papers,
     )

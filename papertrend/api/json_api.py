@@ -9,8 +9,11 @@ Operations (all GET; schema at ``/api/openapi.json``):
 * ``/api/trending`` — ranked trending rows of a window;
 * ``/api/repos/{owner}/{name}`` — a GitHub repository and its daily star history.
 
-Pages are 0-based (``p``), as on Hugging Face. Hidden papers and repositories
-never appear. CORS, ETags, rate limits and the error shape live in ``api.http``.
+Pages are 0-based (``p``), as on Hugging Face. Every listing serves its first
+``MAX_ROWS`` rows: a page past them, ``(p + 1) * limit > MAX_ROWS``, answers 400
+``page_too_deep`` (an OFFSET that deep costs seconds; narrow the listing instead).
+Hidden papers and repositories never appear. CORS, ETags, rate limits and the
+error shape live in ``api.http``.
 """
 
 from __future__ import annotations
@@ -51,8 +54,17 @@ logger = logging.getLogger(__name__)
 
 MAX_LIMIT = 100
 DEFAULT_LIMIT = 50
-# Deep pages cost an OFFSET scan each; nobody reads 1000 pages of a feed.
-MAX_PAGE = 1000
+# Deep pages cost an OFFSET scan each (p=1000, limit=100 of a 200k-paper month: 0.6 s
+# on an idle 2-core machine, 2.3 s on a busy one; docs/benchmarks.md). The same window
+# as the search index's (search.backend MAX_RESULT_WINDOW), so search pages stop where
+# the other listings do.
+MAX_ROWS = 10_000
+# The deepest page any limit reaches (limit=1); the schema states it as the bound of p.
+MAX_PAGE = MAX_ROWS - 1
+PAGE_HELP = (
+    f"page, 0-based; (p + 1) * limit may not exceed {MAX_ROWS}, "
+    "a deeper page answers 400 page_too_deep"
+)
 MAX_KEY_CHARS = 255
 
 ERRORS: dict[int, type[ErrorOut]] = {s: ErrorOut for s in (400, 404, 422, 429, 500)}
@@ -79,12 +91,18 @@ api = PapertrendAPI(
     description=(
         "Read-only JSON for arXiv papers, their code and what is trending. "
         "`/api/daily_papers` answers in Hugging Face's shape. Errors are always "
-        '`{"error": {"status", "code", "message"}}`. Text fields are plain, untrusted text.'
+        '`{"error": {"status", "code", "message"}}`. Text fields are plain, untrusted text. '
+        f"Pages (`p`, 0-based, and `limit`) reach the first {MAX_ROWS} rows of a listing; "
+        "a deeper page answers 400 `page_too_deep`."
     ),
     docs_url="/docs",
     openapi_url="/openapi.json",
     urls_namespace="api",
 )
+
+
+class PageTooDeep(Exception):
+    """A page past the first ``MAX_ROWS`` rows of a listing (answered 400 ``page_too_deep``)."""
 
 
 def _error_handler(status: int, code: str | None = None) -> Any:
@@ -113,6 +131,7 @@ def _server_error(request: HttpRequest, exc: Any) -> HttpResponse:
 
 
 api.add_exception_handler(Http404, _error_handler(404))
+api.add_exception_handler(PageTooDeep, _error_handler(400, "page_too_deep"))
 api.add_exception_handler(ValidationError, _validation_error)
 api.add_exception_handler(HttpError, _http_error)
 api.add_exception_handler(Exception, _server_error)
@@ -166,6 +185,18 @@ def _sorted_feed(period: Period, sort: str) -> QuerySet[Paper]:
 
 
 def _page(p: int, limit: int) -> slice:
+    """Rows ``[p * limit, (p + 1) * limit)`` of a listing.
+
+    Raises:
+        PageTooDeep: the page ends past row ``MAX_ROWS``.
+    """
+    if (p + 1) * limit > MAX_ROWS:
+        raise PageTooDeep(
+            f"Page p={p} with limit={limit} ends at row {(p + 1) * limit}, past the first "
+            f"{MAX_ROWS} rows that every listing serves ((p + 1) * limit <= {MAX_ROWS}). "
+            "Narrow the listing instead: a week or a day rather than a month, "
+            "or search filters."
+        )
     return slice(p * limit, (p + 1) * limit)
 
 
@@ -181,7 +212,7 @@ def daily_papers(
     week: str | None = Query(None, description="an ISO week, YYYY-Www", max_length=32),
     month: str | None = Query(None, description="a month, YYYY-MM", max_length=32),
     sort: Literal["publishedAt", "trending"] = Query("publishedAt"),
-    p: int = Query(0, ge=0, le=MAX_PAGE, description="page, 0-based"),
+    p: int = Query(0, ge=0, le=MAX_PAGE, description=PAGE_HELP),
     limit: int = Query(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT),
 ) -> list[dict[str, Any]]:
     """Papers listed in a day, ISO week or month (by feed day); by default the latest listed day.
@@ -189,10 +220,11 @@ def daily_papers(
     ``sort=publishedAt`` (default): newest submission first; ``sort=trending``:
     most upvoted first.
     """
+    page = _page(p, limit)
     period = _daily_period(date, week, month) or _latest_day_period()
     if period is None:
         return []
-    papers = list(_sorted_feed(period, sort)[_page(p, limit)])
+    papers = list(_sorted_feed(period, sort)[page])
     return [serialize.daily_item(paper) for paper in papers]
 
 
@@ -205,7 +237,7 @@ def daily_papers(
 def search(
     request: HttpRequest,
     q: str = Query("", max_length=2000, description="words, an arXiv id or an arxiv.org URL"),
-    p: int = Query(0, ge=0, le=MAX_PAGE, description="page, 0-based"),
+    p: int = Query(0, ge=0, le=MAX_PAGE, description=PAGE_HELP),
     limit: int = Query(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT),
     mode: Literal["hybrid", "keyword", "semantic"] = Query(
         "hybrid", description="keywords + meaning (RRF), keywords (BM25) or meaning (embeddings)"
@@ -219,6 +251,7 @@ def search(
     has_code: bool = Query(False, description="only papers with a linked repository"),
 ) -> list[dict[str, Any]]:
     """Best matches first, in the daily papers item shape; an empty query gives []."""
+    _page(p, limit)  # refuse a page past the cap before searching
     filters = SearchFilters(
         categories=tuple(c for c in category.replace(",", " ").split() if c)[:10],
         published_from=date_from,
@@ -294,7 +327,7 @@ def paper_detail(request: HttpRequest, arxiv_id: str, response: HttpResponse) ->
 def trending(
     request: HttpRequest,
     window: Literal["day", "week", "month"] = Query("week"),
-    p: int = Query(0, ge=0, le=MAX_PAGE, description="page, 0-based"),
+    p: int = Query(0, ge=0, le=MAX_PAGE, description=PAGE_HELP),
     limit: int = Query(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT),
 ) -> list[dict[str, Any]]:
     """Papers ranked by trending score in the window, with the facts behind each score."""

@@ -36,8 +36,8 @@ class SubscriberAdmin(admin.ModelAdmin):
 
 @admin.register(Digest)
 class DigestAdmin(admin.ModelAdmin):
-    list_display = ["subscriber", "period", "status", "due_at", "attempts", "sent_at"]
-    list_filter = ["status"]
+    list_display = ["subscriber", "kind", "period", "status", "due_at", "attempts", "sent_at"]
+    list_filter = ["kind", "status"]
     search_fields = ["subscriber__email", "period", "message_id"]
     raw_id_fields = ["subscriber"]
     readonly_fields = ["created_at", "message_id", "sent_at", "claimed_by", "claimed_until"]

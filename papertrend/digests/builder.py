@@ -40,6 +40,7 @@ from papertrend.accounts.models import Upvote
 from papertrend.digests.models import Digest, SentPaper, Subscriber
 from papertrend.digests.schedule import WEEKLY, next_due, period_key, period_length
 from papertrend.papers.models import Paper
+from papertrend.papers.records import ANNOUNCEMENT_WINDOW
 from papertrend.papers.text import tex_to_text
 from papertrend.search import backend
 from papertrend.trending.models import TrendingScore
@@ -56,7 +57,16 @@ LATE_FEED_DAYS = 7
 # Catch-up bound: a subscriber not built for longer gets one digest of this span.
 MAX_LOOKBACK = timedelta(days=15)
 _SQL_CHUNK = 2000
-PAPER_FIELDS = ("id", "key", "title", "authors", "categories", "feed_day", "created_at")
+PAPER_FIELDS = (
+    "id",
+    "key",
+    "title",
+    "authors",
+    "categories",
+    "feed_day",
+    "published",
+    "created_at",
+)
 
 Items = list[tuple[Paper, str]]
 
@@ -73,6 +83,8 @@ def window_of(subscriber: Subscriber) -> str:
 
 
 def _is_new(paper: Paper, since: datetime, until: datetime) -> bool:
+    if _listed_long_after_v1(paper):
+        return False
     if paper.feed_day is not None:
         announced = datetime.combine(paper.feed_day, dtime.min, tzinfo=UTC)
         if since < announced <= until:
@@ -80,6 +92,18 @@ def _is_new(paper: Paper, since: datetime, until: datetime) -> bool:
         if paper.feed_day < (until - timedelta(days=LATE_FEED_DAYS)).date():
             return False
     return since < paper.created_at <= until
+
+
+def _listed_long_after_v1(paper: Paper) -> bool:
+    """True for a paper listed later than any first announcement of its v1 can be.
+
+    That is an old paper a reader submitted today (it joins that day's page, as
+    community submissions do): it is not news, so it reaches digests only through
+    trending. The bound is ``records.ANNOUNCEMENT_WINDOW`` after v1's submission.
+    """
+    if paper.feed_day is None or paper.published is None:
+        return False
+    return paper.feed_day > paper.published.date() + ANNOUNCEMENT_WINDOW
 
 
 @dataclass

@@ -9,6 +9,10 @@ SQLite (which serializes writers; the project opens transactions IMMEDIATE) with
 conditional ``UPDATE ... WHERE claim free``, then reading back the rows this worker
 got. This is the claim of :mod:`papertrend.coderepos.stars`.
 
+Confirmation emails (``kind="confirmation"`` rows, written by the subscribe view) go
+through the same claims, retries and bounce counting; they are sent only while the
+address is still not active (one confirmed meanwhile gets nothing: ``skipped``).
+
 Sending. One SMTP connection (``django.core.mail.get_connection()``, opened once) is
 reused for the batch. Per digest:
 
@@ -58,14 +62,20 @@ from papertrend.digests.models import Digest, Subscriber
 logger = logging.getLogger(__name__)
 
 INACTIVE = "subscriber inactive"
+ALREADY_ACTIVE = "already confirmed"
 
 BuildMessage = Callable[[Digest], EmailMessage]
+
+# Confirmation rows are written by every subscribe request, needed or not; once sent
+# or skipped they only serve RESEND_AFTER (minutes), so a week is ample to keep them.
+CONFIRMATIONS_KEPT = timedelta(days=7)
 
 
 @dataclass
 class SendSummary:
-    """Counts for a batch or pass: digests ``sent``, ``retried`` later (transient
-    failure), ``failed`` (permanent, or out of attempts), ``inactive`` subscribers."""
+    """Counts for a batch or pass: messages ``sent``, ``retried`` later (transient
+    failure), ``failed`` (permanent, or out of attempts), ``inactive``: digests for
+    subscribers no longer active and confirmations for addresses confirmed meanwhile."""
 
     sent: int = 0
     retried: int = 0
@@ -171,11 +181,35 @@ def next_due_text() -> str:
     return f"next digests due {first:%Y-%m-%d %H:%M} UTC ({count} subscriber(s))"
 
 
-def default_build_message(digest: Digest) -> EmailMessage:
-    """The digest's message from :func:`papertrend.digests.email.digest_email`."""
-    from papertrend.digests.email import digest_email  # built by the email module
+def prune_confirmations(now: datetime) -> int:
+    """Delete confirmation rows sent or skipped more than ``CONFIRMATIONS_KEPT`` ago.
 
+    Failed ones stay for the operator. Returns the number of rows deleted.
+    """
+    deleted, _ = Digest.objects.filter(
+        kind=Digest.CONFIRMATION,
+        status__in=(Digest.SENT, Digest.SKIPPED),
+        due_at__lt=now - CONFIRMATIONS_KEPT,
+    ).delete()
+    return deleted
+
+
+def default_build_message(digest: Digest) -> EmailMessage:
+    """The row's message: :func:`papertrend.digests.email.digest_email` for a digest,
+    :func:`~papertrend.digests.email.confirmation_email` for a confirmation."""
+    from papertrend.digests.email import confirmation_email, digest_email
+
+    if digest.kind == Digest.CONFIRMATION:
+        return confirmation_email(digest.subscriber, message_id=digest.message_id)
     return digest_email(digest)
+
+
+def deliverable(digest: Digest) -> bool:
+    """Whether the row may go out now: digests only to active subscribers, confirmations
+    only to addresses not active yet."""
+    if digest.kind == Digest.CONFIRMATION:
+        return not digest.subscriber.is_active
+    return digest.subscriber.is_active
 
 
 def with_message_id(message: EmailMessage) -> str:
@@ -243,8 +277,11 @@ def send_one(
     built) or ``"inactive"``. Raises
     :class:`Transient` (after recording it) when the connection must be reopened.
     """
-    if not digest.subscriber.is_active:
-        _done(digest.id, status=Digest.FAILED, last_error=INACTIVE)
+    if not deliverable(digest):
+        if digest.kind == Digest.CONFIRMATION:
+            _done(digest.id, status=Digest.SKIPPED, last_error=ALREADY_ACTIVE)
+        else:
+            _done(digest.id, status=Digest.FAILED, last_error=INACTIVE)
         return "inactive"
     try:
         message = build(digest)
@@ -380,7 +417,7 @@ class DigestWorker:
         for digest in (
             due(self.now()).filter(claims.unclaimed(self.now())).select_related("subscriber")
         ):
-            if digest.subscriber.is_active:
+            if deliverable(digest):
                 message = self.build(digest)
                 result.append(
                     Preview(
@@ -390,7 +427,9 @@ class DigestWorker:
         return result
 
     def run_pass(self) -> SendSummary:
-        """Claim and send batches until nothing is due or a stop is asked for."""
+        """Prune old confirmation rows, then claim and send batches until nothing is
+        due or a stop is asked for."""
+        prune_confirmations(self.now())
         total = SendSummary()
         while not self.stopping:
             ids = claim(self.worker_id, self.batch, self.now(), self.lease)

@@ -109,15 +109,19 @@ def unsubscribe_headers(unsubscribe_url: str) -> dict[str, str]:
     }
 
 
-def confirmation_email(subscriber: Subscriber) -> EmailMultiAlternatives:
-    """The double opt-in email: a link to ``/digests/confirm/<token>`` valid for 7 days."""
+def confirmation_email(subscriber: Subscriber, message_id: str = "") -> EmailMultiAlternatives:
+    """The double opt-in email: a link to ``/digests/confirm/<token>`` valid for 7 days.
+
+    ``message_id``: the one recorded by an earlier attempt (a retry is the same message).
+    """
     token = tokens.confirmation_token(subscriber)
     context = {
         "subscriber": subscriber,
         "confirm_url": absolute(reverse("digests:confirm", args=[token])),
         "expires_days": tokens.CONFIRMATION_MAX_AGE.days,
     }
-    return build_email("confirmation", context, subscriber.email)
+    headers = {"Message-ID": message_id} if message_id else None
+    return build_email("confirmation", context, subscriber.email, headers=headers)
 
 
 def paper_entries(pairs: list[tuple[Paper, str]]) -> list[dict[str, Any]]:

@@ -4,8 +4,9 @@ A subscriber is an email address, confirmed by a signed link before anything els
 sent to it. Its preferences say what a digest holds and when it is due (daily on
 weekdays or weekly on a chosen day, at an hour in the subscriber's time zone).
 ``Digest`` is the outbox: one row per (subscriber, period), unique in the database,
-claimed by `papertrend digests send` workers. ``SentPaper`` records every paper a
-subscriber was sent, so none is ever sent twice.
+claimed by `papertrend digests send` workers; confirmation emails go through it too
+(``kind="confirmation"``), so a subscribe request never talks to the mail server.
+``SentPaper`` records every paper a subscriber was sent, so none is ever sent twice.
 """
 
 from __future__ import annotations
@@ -68,7 +69,17 @@ class Subscriber(models.Model):
 
 
 class Digest(models.Model):
-    """The outbox: one digest per subscriber and period, built once, sent at most once."""
+    """The outbox: one digest per subscriber and period, built once, sent at most once.
+
+    ``kind="confirmation"`` rows are double opt-in emails, one per subscribe request
+    (``period`` is ``confirm:<request time>``): ``pending`` when one is to be sent,
+    ``skipped`` when the request needed none (already subscribed, or one went out
+    within ``RESEND_AFTER``), so every request writes the same row.
+    """
+
+    DIGEST = "digest"
+    CONFIRMATION = "confirmation"
+    KINDS = [(DIGEST, "digest"), (CONFIRMATION, "confirmation email")]
 
     PENDING = "pending"
     SENT = "sent"
@@ -77,12 +88,16 @@ class Digest(models.Model):
     STATUSES = [
         (PENDING, "pending"),
         (SENT, "sent"),
-        (SKIPPED, "skipped: empty"),
+        (SKIPPED, "skipped: empty digest, or no confirmation needed"),
         (FAILED, "failed"),
     ]
 
     subscriber = models.ForeignKey(Subscriber, on_delete=models.CASCADE, related_name="digests")
-    period = models.CharField(max_length=32, help_text='e.g. "daily:2026-11-30", "weekly:2026-W48"')
+    kind = models.CharField(max_length=12, choices=KINDS, default=DIGEST)
+    period = models.CharField(
+        max_length=40,
+        help_text='e.g. "daily:2026-11-30", "weekly:2026-W48", "confirm:<request time>"',
+    )
     due_at = models.DateTimeField()
     status = models.CharField(max_length=8, choices=STATUSES, default=PENDING, db_index=True)
     items = models.JSONField(default=list, help_text='[{"paper": id, "reason": "..."}] in order')

@@ -7,13 +7,19 @@ URL), so changing a subscriber's address invalidates every link made for the old
 Confirmation tokens expire (``CONFIRMATION_MAX_AGE``, TimestampSigner); unsubscribe and
 preferences tokens do not, because they sit in emails people open months later.
 Tokens are URL-safe (base64 and ``.:``-separated), fit in a path segment.
+
+A confirmation token also carries the time it was made (microseconds since the epoch)
+and is refused once the address was unsubscribed or disabled after that time: an old
+confirmation link cannot re-subscribe an address that left; only a link from a new
+subscribe request can.
 """
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from django.core import signing
+from django.utils import timezone
 from django.utils.crypto import constant_time_compare, salted_hmac
 
 from papertrend.digests.models import Subscriber
@@ -55,9 +61,23 @@ def _lookup(purpose: str, value: str) -> Subscriber:
     return subscriber
 
 
-def confirmation_token(subscriber: Subscriber) -> str:
-    """A token for the double opt-in link; valid for ``CONFIRMATION_MAX_AGE`` (7 days)."""
-    return signing.TimestampSigner(salt=_CONFIRM).sign(_value(_CONFIRM, subscriber))
+def confirmation_token(subscriber: Subscriber, now: datetime | None = None) -> str:
+    """A token for the double opt-in link; valid for ``CONFIRMATION_MAX_AGE`` (7 days)
+    and only until the address is next unsubscribed or disabled."""
+    issued = now or timezone.now()
+    micros = int(issued.timestamp() * 1_000_000)
+    return signing.TimestampSigner(salt=_CONFIRM).sign(f"{_value(_CONFIRM, subscriber)}.{micros}")
+
+
+def _issued_at(token: str, value: str) -> tuple[str, datetime]:
+    """(``id.digest``, when the token was made): from the value's third part, or, for
+    tokens made before it was added, from the signature's timestamp (whole seconds)."""
+    base, _, micros = value.rpartition(".")
+    if base.count(".") == 1 and micros.isdigit():
+        return base, datetime.fromtimestamp(int(micros) / 1_000_000, tz=UTC)
+    # TimestampSigner tokens are "<value>:<base62 seconds>:<signature>".
+    stamp = token[len(value) + 1 :].partition(":")[0]
+    return value, datetime.fromtimestamp(signing.b62_decode(stamp), tz=UTC)
 
 
 def unsubscribe_token(subscriber: Subscriber) -> str:
@@ -74,16 +94,26 @@ def read_confirmation_token(token: str) -> Subscriber:
     """The subscriber a confirmation token was made for.
 
     Raises ExpiredToken when it is older than ``CONFIRMATION_MAX_AGE``, InvalidToken
-    when it is tampered with, made for another purpose, or the subscriber's address
-    changed or the subscriber is gone.
+    when it is tampered with, made for another purpose, the subscriber's address
+    changed, the subscriber is gone, or the address was unsubscribed or disabled after
+    the token was made.
     """
+    signer = signing.TimestampSigner(salt=_CONFIRM)
     try:
-        value = signing.TimestampSigner(salt=_CONFIRM).unsign(token, max_age=CONFIRMATION_MAX_AGE)
+        value = signer.unsign(token, max_age=CONFIRMATION_MAX_AGE)
     except signing.SignatureExpired as exc:
         raise ExpiredToken("confirmation link expired") from exc
     except signing.BadSignature as exc:
         raise InvalidToken("bad signature") from exc
-    return _lookup(_CONFIRM, value)
+    base, issued = _issued_at(token, value)
+    subscriber = _lookup(_CONFIRM, base)
+    left = max(
+        (t for t in (subscriber.unsubscribed_at, subscriber.disabled_at) if t is not None),
+        default=None,
+    )
+    if left is not None and issued <= left:
+        raise InvalidToken("made before the address was unsubscribed or disabled")
+    return subscriber
 
 
 def read_unsubscribe_token(token: str) -> Subscriber:

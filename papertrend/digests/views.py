@@ -6,11 +6,15 @@ POSTs. The signed token in the URL is the credential for everything but subscrib
 (see :mod:`papertrend.digests.tokens`); token pages send ``Referrer-Policy:
 no-referrer`` so the token never leaks to the sites their links lead to.
 
-Subscribing reveals nothing: a new address, an unconfirmed one and a confirmed one
-all get the same redirect to the same page. A new or unconfirmed address gets the
-confirmation email (at most once per ``RESEND_AFTER``); a confirmed, active address
-gets nothing, because a note on every form submission would let anyone mail it
-repeatedly. Only the confirmation is ever sent to an unconfirmed address.
+Subscribing reveals nothing: a new address, an unconfirmed one, a confirmed one and
+an unsubscribed one all get the same redirect to the same page, after the same work:
+the view never talks to the mail server (which would make answers for new addresses
+measurably slower), it writes one confirmation row to the outbox, which the
+``papertrend digests send`` worker delivers with the digests' claims and retries. The
+row is pending for a new or not-yet-active address (at most once per
+``RESEND_AFTER``) and skipped for a confirmed, active one, because a note on every
+form submission would let anyone mail it repeatedly. Only the confirmation is ever
+sent to an unconfirmed address.
 """
 
 from __future__ import annotations
@@ -27,9 +31,9 @@ from django.views.decorators.http import require_http_methods
 
 from papertrend.accounts import ratelimits
 from papertrend.digests import schedule, tokens
-from papertrend.digests.email import confirmation_email, digest_context
+from papertrend.digests.email import digest_context
 from papertrend.digests.forms import PreferencesForm, SubscribeForm, timezone_names
-from papertrend.digests.models import Subscriber
+from papertrend.digests.models import Digest, Subscriber
 
 SUBSCRIBE_GROUP = "papertrend.digests.subscribe"
 DEFAULT_SUBSCRIBE_RATE = "5/h"
@@ -59,30 +63,38 @@ def _bad_link(request: HttpRequest, error: tokens.InvalidToken) -> HttpResponse:
 
 
 def request_subscription(email: str, user_id: int | None, now: datetime) -> bool:
-    """Record a subscription request for ``email``; True if a confirmation should be sent.
+    """Record a subscription request for ``email``; True if a confirmation was queued.
 
     A new address is created unconfirmed (attached to ``user_id`` when given). An
     address not yet active (unconfirmed, unsubscribed or disabled) gets a new
-    confirmation unless one went out within ``RESEND_AFTER``. An active address is
-    left alone. Never changes an existing subscription's account.
+    confirmation unless one was queued within ``RESEND_AFTER``; an active address is
+    left alone. Never changes an existing subscription's account. Whatever the case,
+    the same statements run (insert-if-absent, lock, update, one outbox row), so the
+    time an answer takes does not tell whether the address was known.
     """
     with transaction.atomic():
-        subscriber, created = Subscriber.objects.select_for_update().get_or_create(
-            email=email, defaults={"user_id": user_id}
+        Subscriber.objects.bulk_create(
+            [Subscriber(email=email, user_id=user_id)], ignore_conflicts=True
         )
-        if subscriber.is_active:
-            return False
+        subscriber = Subscriber.objects.select_for_update().get(email=email)
         sent = subscriber.confirmation_sent_at
-        if not created and sent is not None and now - sent < RESEND_AFTER:
-            return False
-        subscriber.confirmation_sent_at = now
+        send = not subscriber.is_active and (sent is None or now - sent >= RESEND_AFTER)
+        if send:
+            subscriber.confirmation_sent_at = now
         subscriber.save(update_fields=["confirmation_sent_at"])
-    return True
+        Digest.objects.create(
+            subscriber=subscriber,
+            kind=Digest.CONFIRMATION,
+            period=f"confirm:{now.isoformat(timespec='microseconds')}"[:40],
+            due_at=now,
+            status=Digest.PENDING if send else Digest.SKIPPED,
+        )
+    return send
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
 def subscribe(request: HttpRequest) -> HttpResponse:
-    """``/digests/subscribe``: the form (GET), then a confirmation email and a redirect (POST)."""
+    """``/digests/subscribe``: the form (GET); POST queues a confirmation email and redirects."""
     user = request.user if request.user.is_authenticated else None
     if request.method != "POST":
         form = SubscribeForm(initial={"email": user.email if user else ""})
@@ -92,9 +104,7 @@ def subscribe(request: HttpRequest) -> HttpResponse:
     form = SubscribeForm(request.POST)
     if not form.is_valid():
         return render(request, "digests/subscribe.html", {"form": form}, status=400)
-    email = form.cleaned_data["email"]
-    if request_subscription(email, user.pk if user else None, timezone.now()):
-        confirmation_email(Subscriber.objects.get(email=email)).send()
+    request_subscription(form.cleaned_data["email"], user.pk if user else None, timezone.now())
     return redirect("digests:subscribe_sent")
 
 

@@ -5,6 +5,12 @@ version) is greater. A newer record replaces every field it has; a record that
 is not newer only fills fields the paper lacks. Versions are a union by number.
 Equal rank counts as not newer, so re-ingesting the same files in any order
 converges and a second pass changes nothing.
+
+Dates: ``published`` is always v1's date, whichever version a source describes;
+``announced`` is the earliest day any source says the paper was announced (a
+listing, a trending page, the OAI datestamp of its first version) or, for a paper
+papertrend had not seen before, the day a live harvest first saw its first version
+(see :func:`_seen_as_announcement`). ``Paper.feed_day`` follows from them.
 """
 
 from __future__ import annotations
@@ -13,7 +19,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from papertrend.papers.records import AuthorName, PaperRecord
+from papertrend.papers.records import AuthorName, PaperRecord, plausible_announcement
 
 # Scalar text fields copied from a record to the paper.
 TEXT_FIELDS = (
@@ -91,6 +97,7 @@ def merge_record(state: PaperState, record: PaperRecord) -> bool:
 
     See the module docstring for the rules.
     """
+    first_seen = not state.fields and not state.versions
     newer = record_rank(record) > state.rank()
     changed = False
     for name, value in _record_values(record).items():
@@ -114,13 +121,33 @@ def merge_record(state: PaperState, record: PaperRecord) -> bool:
             changed = True
     changed |= _merge_dates(state, record)
     announced = state.fields.get("announced")
-    if record.announced and (announced is None or record.announced < announced):
-        changed |= _set(state, "announced", record.announced)
+    day = record.announced
+    if day is None and first_seen:
+        day = _seen_as_announcement(record)
+    if day and (announced is None or day < announced):
+        changed |= _set(state, "announced", day)
     for link in record.links:
         if link not in state.links:
             state.links.append(link)
             changed = True
     return changed
+
+
+def _seen_as_announcement(record: PaperRecord) -> date | None:
+    """The day a live harvest saw a paper papertrend did not know, if that was its announcement.
+
+    It was when the record is the paper's first version alone and came out within
+    ``ANNOUNCEMENT_WINDOW`` of that day (a paper held in moderation is announced late;
+    an older one was announced long before papertrend asked for it). A record of a
+    later version never counts: its paper was announced with v1.
+    """
+    if record.seen is None:
+        return None
+    numbers = [v.number for v in record.versions]
+    if max(numbers, default=1) != 1:
+        return None
+    first = record.versions[0].submitted if record.versions else record.published
+    return record.seen if plausible_announcement(first, record.seen) else None
 
 
 def _set(state: PaperState, name: str, value: Any) -> bool:
@@ -131,22 +158,29 @@ def _set(state: PaperState, name: str, value: Any) -> bool:
 
 
 def _merge_dates(state: PaperState, record: PaperRecord) -> bool:
-    """Derive published/updated/latest_version from versions, else from the record's dates."""
+    """Derive published/updated/latest_version from versions and the record's dates.
+
+    ``published`` is v1's date: v1's own when a source dated it, else the earliest
+    date anything gave (a record for v7 alone must not make v7's date the paper's).
+    ``updated`` is the latest version's date, else the latest date given.
+    """
     fields = state.fields
     changed = False
     if state.versions:
-        latest = max(state.versions)
-        changed |= _set(state, "latest_version", latest)
-        first = state.versions[min(state.versions)]
-        if first.submitted:
-            changed |= _set(state, "published", first.submitted)
-        if state.versions[latest].submitted:
-            changed |= _set(state, "updated", state.versions[latest].submitted)
-        return changed
-    published = fields.get("published")
-    if record.published and (published is None or record.published < published):
-        changed |= _set(state, "published", record.published)
-    updated = fields.get("updated")
-    if record.updated and (updated is None or record.updated > updated):
-        changed |= _set(state, "updated", record.updated)
+        changed |= _set(state, "latest_version", max(state.versions))
+    first = state.versions.get(1)
+    if first is not None and first.submitted is not None:
+        changed |= _set(state, "published", first.submitted)
+    else:
+        dated = [v.submitted for v in state.versions.values() if v.submitted is not None]
+        known = [d for d in (fields.get("published"), record.published, *dated) if d is not None]
+        if known:
+            changed |= _set(state, "published", min(known))
+    latest = state.versions.get(max(state.versions)) if state.versions else None
+    if latest is not None and latest.submitted is not None:
+        changed |= _set(state, "updated", latest.submitted)
+    else:
+        updated = fields.get("updated")
+        if record.updated and (updated is None or record.updated > updated):
+            changed |= _set(state, "updated", record.updated)
     return changed

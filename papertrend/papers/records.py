@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 _POSITION = re.compile(r"(?::\d+)?(?::| |, )(?:line|record|entry|paper|item)\b.*$", re.IGNORECASE)
 
@@ -24,6 +24,25 @@ ATOM = "atom"
 ABS = "abs"
 TRENDING_PAGE = "trending-page"
 FORMATS = (KAGGLE, OAI_ARXIV, OAI_ARXIVRAW, OAI_DC, ATOM, ABS, TRENDING_PAGE)
+
+# How long after its v1 submission a paper can plausibly be announced for the first
+# time (held in moderation, on hold for a licence question). A later OAI datestamp of
+# a first version is a metadata fix, not an announcement (the real ListRecords page
+# stamps a 2007 v1 with 2014-11-18), and a v1 first seen by a live harvest later than
+# this was announced long before papertrend saw it. See docs/ingest.md.
+ANNOUNCEMENT_WINDOW = timedelta(days=30)
+
+
+def plausible_announcement(submitted: datetime | None, day: date) -> bool:
+    """True when ``day`` can be the first announcement of a version submitted at ``submitted``.
+
+    That is: ``day`` is the submission's UTC day or up to :data:`ANNOUNCEMENT_WINDOW`
+    after it. False when ``submitted`` is unknown.
+    """
+    if submitted is None:
+        return False
+    first = submitted.date()
+    return first <= day <= first + ANNOUNCEMENT_WINDOW
 
 
 @dataclass(frozen=True)
@@ -87,8 +106,14 @@ class PaperRecord:
     acm_class: str = ""
     submitter: str = ""
     withdrawn: bool | None = None
-    announced: date | None = None  # the day a listing or trending page showed it
+    announced: date | None = None  # the day a listing, trending page or OAI datestamp showed it
+    # The day a live harvest (the arXiv API) returned the record; a paper papertrend had
+    # not seen before, whose first version this is, counts as announced that day.
+    seen: date | None = None
     links: list[str] = field(default_factory=list)  # extra URLs the source gives (code, project)
+    # Fields the parser could not read and dropped, each "what: why" ("updated: not a
+    # date: '2025-19-40'"); the record loads without them and ingest reports them.
+    problems: list[str] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         if not self.primary_category and self.categories:

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import PurePosixPath
 from typing import Any
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.core.paginator import EmptyPage, Page, Paginator
@@ -31,6 +32,7 @@ from papertrend.coderepos.models import PaperRepository, Repository
 from papertrend.papers import identifiers
 from papertrend.papers.models import Paper
 from papertrend.papers.services import find_paper
+from papertrend.papers.text import tex_to_text
 from papertrend.search.related import related_papers
 from papertrend.trending.models import TrendingScore
 from papertrend.trending.page import (
@@ -87,23 +89,29 @@ def paginate(request: HttpRequest, papers: QuerySet[Any], count: int | None = No
     """The page named by ``?page=`` (``PAPERS_PER_PAGE`` papers each).
 
     A missing or non-numeric page number means page 1. ``count``, when the caller
-    knows it more cheaply than ``papers.count()``, saves that query.
+    knows it more cheaply than ``papers.count()``, saves that query. Pages reach the
+    first ``LISTING_MAX_ROWS`` papers only: past them an OFFSET scan costs seconds at
+    arXiv scale, and a reader finds older papers by day, week, month or search. The
+    page's ``total`` is the real count, so a template can say the listing goes on.
 
     Raises:
-        Http404: the page number is past the last page (or below 1).
+        Http404: the page number is past the last page (or below 1), or its rows lie
+            past ``LISTING_MAX_ROWS``.
     """
+    total = papers.count() if count is None else count
     paginator = Paginator(papers, settings.PAPERS_PER_PAGE)
-    if count is not None:
-        paginator.count = count  # type: ignore[misc]  # a cached_property, set ahead
+    paginator.count = min(total, settings.LISTING_MAX_ROWS)  # type: ignore[misc]  # cached_property
     raw = request.GET.get("page", "1")
     try:
         number = int(raw) if len(raw) <= 9 else -1
     except ValueError:
         number = 1
     try:
-        return paginator.page(number)
+        page = paginator.page(number)
     except EmptyPage as exc:
         raise Http404("no such page") from exc
+    page.total = total  # type: ignore[attr-defined]
+    return page
 
 
 def _list_page(
@@ -242,9 +250,18 @@ def detail_context(paper: Paper) -> dict[str, Any]:
         "versions": versions,
         "sources": sources,
         "repositories": list(paper.repositories.all()),
-        "star_charts": star_charts(list(paper.repositories.all())),
+        # A repository without star history has no chart (its link is in the header).
+        "star_charts": [c for c in star_charts(list(paper.repositories.all())) if c.series],
         "related": related_papers(paper),
+        "arxiv_search_url": "" if paper.arxiv_id else arxiv_search_url(paper.title),
     }
+
+
+def arxiv_search_url(title: str) -> str:
+    """arXiv's title search for ``title`` (TeX source, shown as text), for papers known
+    only by title (from a trending page); the query string is percent-encoded."""
+    query = urlencode({"query": tex_to_text(title), "searchtype": "title", "source": "header"})
+    return f"https://arxiv.org/search/?{query}"
 
 
 def ordered_categories(paper: Paper) -> list[str]:

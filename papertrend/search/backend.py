@@ -7,11 +7,12 @@ tokenizer, lowercase, ASCII folding, English stopwords, Snowball stemming), so
 
 Queries are never handed to tantivy's query language: ``build_query`` builds the
 query itself from the parts ``querytext.parse_query`` finds in the user's text
-(words, required phrases, prefixes, field-restricted words), so no input can raise
-a syntax error or reach fields it should not. Ranking is BM25 with field boosts
-(title > authors > abstract); words are OR-ed, so a paper matching more of them
-ranks higher; a title containing the free words as a phrase gets a bonus. With a
-required part in the query, free words only rank. ``KeywordFilters`` (categories
+(words, preferred phrases, prefixes, field-restricted words, ``NOT`` words), so no
+input can raise a syntax error or reach fields it should not. Ranking is BM25 with
+field boosts (title > authors > abstract); words are OR-ed, so a paper matching more
+of them ranks higher; a quoted phrase found as a phrase, and a title containing the
+free words as a phrase, get a bonus. With a required part in the query (``field:``),
+free words only rank. ``KeywordFilters`` (categories
 or whole archives, a published date range) are required clauses of the same
 query, so counts and pages are exact.
 
@@ -29,7 +30,7 @@ import shutil
 import threading
 import time
 from collections import Counter
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -42,6 +43,7 @@ from papertrend.papers.text import tex_to_search_text
 from papertrend.search.querytext import (
     MAX_PHRASE_TOKENS,
     MAX_TERMS,
+    ParsedQuery,
     analyzer,
     indexed_tokens,
     parse_query,
@@ -66,6 +68,8 @@ ANALYZER = "en_papers"
 # (2 or 3) cost 7-26 points of top-1 on abstract passages, and gained nothing on titles.
 FIELD_BOOSTS: Mapping[str, float] = {"title": 1.5, "authors": 1.2, "abstract": 1.0}
 TITLE_PHRASE_BONUS = 2.0
+# A quoted phrase found as a phrase (any field) adds this many times its phrase score.
+PHRASE_BONUS = 2.0
 # A per-word disjunction-max over the fields (plus a share of the others) keeps a
 # word that fills both title and abstract from counting twice.
 TIE_BREAKER = 0.3
@@ -317,6 +321,20 @@ class SearchIndex:
         hits = [Hit(searcher.doc(address)["key"][0], score) for score, address in result.hits]
         return hits, _count_of(result)
 
+    def satisfying(self, query: str, keys: Sequence[str]) -> set[str]:
+        """The ``keys`` whose papers satisfy ``query``'s required and excluded parts
+        (``field:`` parts, field prefixes, ``NOT`` words): all of them when it has none.
+        For results found by meaning alone, which the keyword query did not check."""
+        if not keys:
+            return set()
+        self._index.reload()
+        searcher = self._index.searcher()
+        built = constraint_query(self.schema, query, keys, searcher)
+        if built is None:
+            return set(keys)
+        result = searcher.search(built, limit=len(keys))
+        return {searcher.doc(address)["key"][0] for _, address in result.hits}
+
 
 def _count_of(result: tantivy.SearchResult) -> int:
     # ``count`` exists when searching with count=True; the type stub omits it.
@@ -433,27 +451,25 @@ def build_query(
 ) -> tantivy.Query | None:
     """The tantivy query for a user's text, or None when it has no searchable words.
 
-    The parts of the text are described in ``querytext``'s docstring; phrases
-    and field parts are required, words and prefixes OR-ed. ``filters`` add
+    The parts of the text are described in ``querytext``'s docstring; field
+    parts are required, ``NOT`` words excluded, words, phrases and prefixes OR-ed. ``filters`` add
     required clauses, ``exclude_keys`` excluded papers. ``searcher`` expands
     prefixes into BM25-scored terms; without it a prefix matches with a constant
     score only. Never raises on any text.
     """
     parsed = parse_query(text)
     occur = tantivy.Occur
-    clauses: list[tuple[tantivy.Occur, tantivy.Query]] = []
+    clauses = _required_clauses(schema, parsed, searcher)
     for phrase in parsed.phrases:
+        # Preferred, not required: its words are free words already; the phrase ranks.
         tokens = indexed_tokens(phrase)[:MAX_PHRASE_TOKENS]
-        if tokens:
-            clauses.append((occur.Must, _part_query(schema, FIELD_BOOSTS, tokens=tokens)))
-    for name, part in parsed.restricted:
-        tokens = indexed_tokens(part)[:MAX_PHRASE_TOKENS]
-        if tokens:
-            clauses.append((occur.Must, _part_query(schema, [name], tokens=tokens)))
+        if len(tokens) >= 2:
+            query = _part_query(schema, FIELD_BOOSTS, tokens=tokens)
+            clauses.append((occur.Should, tantivy.Query.boost_query(query, PHRASE_BONUS)))
     for prefix_field, forms in parsed.prefixes:
-        fields = [prefix_field] if prefix_field else list(FIELD_BOOSTS)
-        query = _part_query(schema, fields, forms=forms, searcher=searcher)
-        clauses.append((occur.Must if prefix_field else occur.Should, query))
+        if prefix_field is None:
+            query = _part_query(schema, list(FIELD_BOOSTS), forms=forms, searcher=searcher)
+            clauses.append((occur.Should, query))
     free_tokens = indexed_tokens(parsed.free)
     counts = Counter(token for _, token in free_tokens)
     for term in list(counts)[:MAX_TERMS]:
@@ -467,7 +483,7 @@ def build_query(
     if 2 <= len(free_tokens) <= MAX_PHRASE_TOKENS:
         title_phrase = _phrase(schema, "title", free_tokens)
         clauses.append((occur.Should, tantivy.Query.boost_query(title_phrase, TITLE_PHRASE_BONUS)))
-    if not clauses:
+    if not any(kind != occur.MustNot for kind, _ in clauses):
         return None
     # The text's own clauses decide what matches (any word, every required part);
     # filters and exclusions come on top, so filters never make words optional.
@@ -478,6 +494,41 @@ def build_query(
         for key in exclude_keys
     ]
     return tantivy.Query.boolean_query(outer)
+
+
+def _required_clauses(
+    schema: tantivy.Schema, parsed: ParsedQuery, searcher: tantivy.Searcher | None
+) -> list[tuple[tantivy.Occur, tantivy.Query]]:
+    """The clauses every result must satisfy: ``field:`` parts and field prefixes
+    (Must), ``NOT`` words (MustNot, in any field)."""
+    occur = tantivy.Occur
+    clauses: list[tuple[tantivy.Occur, tantivy.Query]] = []
+    for name, part in parsed.restricted:
+        tokens = indexed_tokens(part)[:MAX_PHRASE_TOKENS]
+        if tokens:
+            clauses.append((occur.Must, _part_query(schema, [name], tokens=tokens)))
+    for prefix_field, forms in parsed.prefixes:
+        if prefix_field is not None:
+            query = _part_query(schema, [prefix_field], forms=forms, searcher=searcher)
+            clauses.append((occur.Must, query))
+    for word in parsed.excluded:
+        for _, term in indexed_tokens(word)[:MAX_PHRASE_TOKENS]:
+            clauses.append((occur.MustNot, _part_query(schema, FIELD_BOOSTS, tokens=[(0, term)])))
+    return clauses
+
+
+def constraint_query(
+    schema: tantivy.Schema, text: str, keys: Iterable[str], searcher: tantivy.Searcher | None = None
+) -> tantivy.Query | None:
+    """Papers among ``keys`` that satisfy the query's required and excluded parts
+    (``field:`` parts, field prefixes, ``NOT`` words), or None when it has none."""
+    parsed = parse_query(text)
+    clauses = _required_clauses(schema, parsed, searcher)
+    if not clauses:
+        return None
+    safe_keys = [without_surrogates(key) for key in keys]
+    clauses.append((tantivy.Occur.Must, tantivy.Query.term_set_query(schema, "key", safe_keys)))
+    return tantivy.Query.boolean_query(clauses)
 
 
 _indexes: dict[Path, SearchIndex] = {}

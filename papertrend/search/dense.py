@@ -9,7 +9,7 @@ carries the site alone; ``semantic_status`` says which.
 from __future__ import annotations
 
 import logging
-import threading
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -51,31 +51,45 @@ def _current_index() -> VectorIndex | None:
     return index
 
 
-def warm_up() -> threading.Thread | None:
-    """Load the configured model in a daemon thread when a vector index exists for it.
+def load_for_serving() -> str:
+    """Load what a first search needs, in this process, and say what was loaded.
 
-    Returns the thread (None when there is nothing to warm up).
+    Loads the configured embedding model and runs one query through it (PyTorch's
+    first forward pass is seconds slower than the next), then reads the saved vector
+    index if there is one. The model is loaded even before an index exists: the
+    background ``index build`` of ``papertrend serve`` saves one while the site runs,
+    and the first search after that must not wait for the model either.
+
+    Called by each gunicorn worker before it accepts requests
+    (``papertrend.gunicorn_conf.post_worker_init``). Never raises for a model that
+    cannot load: search is then keyword-only, as ``semantic_status`` says.
+
+    Returns:
+        One line for the server log, e.g. ``"embedding model all-MiniLM-L6-v2 (...)
+        loaded in 4.2 s; vector index: 1,000 vectors"``.
     """
-    if _current_index() is None:
-        return None
-
-    def load() -> None:
-        try:
-            get_embedder()
-        except EmbeddingModelError as exc:
-            logger.warning("semantic search unavailable: %s", exc)
-
-    thread = threading.Thread(target=load, name="embedding-warm-up", daemon=True)
-    thread.start()
-    return thread
+    started = time.monotonic()
+    try:
+        embedder = get_embedder()
+        embedder.embed(["warm up"])
+    except EmbeddingModelError as exc:
+        logger.warning("semantic search unavailable: %s", exc)
+        return f"embedding model not loaded ({exc}); search is keyword-only"
+    index = _current_index()
+    vectors = f"{len(index):,} vectors" if index is not None else "none yet"
+    return (
+        f"embedding model {embedder.identity} loaded in {time.monotonic() - started:.1f} s; "
+        f"vector index: {vectors}"
+    )
 
 
 def semantic_status() -> str | None:
     """None when semantic search works, else a sentence saying why not."""
     if _current_index() is None:
+        # Shown to readers: no command names (operators see ``papertrend index status``).
         return (
-            "Semantic search is not ready yet: papers are still being embedded "
-            "(`papertrend index build`)."
+            "Search by meaning is not ready yet: papers are still being indexed for it, "
+            "so these results match words only."
         )
     return None
 

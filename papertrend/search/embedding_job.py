@@ -10,6 +10,10 @@ it and the row is replaced (a new row id, so the ANN index drops the old label).
 Each batch is written in its own transaction, so a crash loses at most one batch
 and a restart continues with the papers still pending: no paper is embedded
 twice for the same text, and none is skipped.
+
+``Progress`` says how far a pass has come (papers done, pending, rate, time
+left): ``index build`` logs it as it goes, ``index status`` reads it back from
+the database (``progress_from_database``).
 """
 
 from __future__ import annotations
@@ -18,10 +22,11 @@ import hashlib
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 
 import numpy as np
 from django.db import transaction
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import Exists, Max, Min, OuterRef, QuerySet
 from django.utils import timezone
 
 from papertrend.papers.models import Paper
@@ -30,6 +35,10 @@ from papertrend.search.models import PaperEmbedding
 
 TEXT_FIELDS = ("id", "title", "abstract", "modified_at")
 STORED_DTYPE = np.dtype("<f2")
+# ``index status`` measures the rate over vectors stored this recently, and calls
+# a build stopped when none was stored for ``IDLE_AFTER``.
+RATE_WINDOW = timedelta(minutes=5)
+IDLE_AFTER = timedelta(minutes=2)
 
 
 @dataclass
@@ -48,6 +57,69 @@ class EmbedStats:
     def rate(self) -> float:
         """Papers embedded per second of the pass."""
         return self.embedded / self.seconds if self.seconds > 0 else 0.0
+
+
+def duration_text(seconds: float) -> str:
+    """A duration as people read it: ``"45 s"``, ``"4 min 48 s"``, ``"2 h 5 min"``."""
+    whole = max(0, round(seconds))
+    hours, rest = divmod(whole, 3600)
+    minutes, secs = divmod(rest, 60)
+    if hours:
+        return f"{hours} h {minutes} min"
+    if minutes:
+        return f"{minutes} min {secs} s"
+    return f"{secs} s"
+
+
+@dataclass(frozen=True)
+class Progress:
+    """How far embedding has come: ``done`` papers, ``pending`` papers left,
+    ``rate`` in papers per second (0.0 when unknown or stopped)."""
+
+    done: int
+    pending: int
+    rate: float
+
+    @property
+    def eta_seconds(self) -> float | None:
+        """Seconds until nothing is pending at ``rate``; None when the rate is unknown."""
+        if self.pending == 0:
+            return 0.0
+        return self.pending / self.rate if self.rate > 0 else None
+
+    def render(self) -> str:
+        """E.g. ``"128 done, 872 pending, 31.2 papers/s, about 28 s left"``."""
+        text = f"{self.done:,} done, {self.pending:,} pending"
+        eta = self.eta_seconds
+        if self.pending == 0:
+            return f"{text}: complete"
+        if eta is None:
+            return f"{text}, rate unknown"
+        return f"{text}, {self.rate:.1f} papers/s, about {duration_text(eta)} left"
+
+
+def progress_from_database(identity: str) -> tuple[Progress, timedelta | None]:
+    """Progress under ``identity`` as stored, and how long ago the last vector was stored.
+
+    ``done`` counts stored vectors, ``pending`` the papers ``pending_papers`` lists;
+    the rate is vectors stored in the last ``RATE_WINDOW`` over the time they took,
+    and 0.0 when none was stored for ``IDLE_AFTER`` (no build is running).
+    """
+    now = timezone.now()
+    stored = PaperEmbedding.objects.filter(model=identity)
+    done = stored.count()
+    pending = pending_papers(identity).count()
+    last = stored.aggregate(last=Max("created_at"))["last"]
+    since = now - last if last is not None else None
+    rate = 0.0
+    if since is not None and since <= IDLE_AFTER:
+        recent = stored.filter(created_at__gte=now - RATE_WINDOW)
+        first = recent.aggregate(first=Min("created_at"))["first"]
+        # Rows of one batch share a timestamp; the span runs to now, so the
+        # batch in progress counts as time spent.
+        span = (now - first).total_seconds() if first is not None else 0.0
+        rate = recent.count() / span if span > 0 else 0.0
+    return Progress(done, pending, rate), since
 
 
 def text_hash(text: str) -> str:

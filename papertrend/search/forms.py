@@ -7,8 +7,10 @@ unknown mode) is dropped with a message rather than failing the page.
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from django import forms
+from django.http import QueryDict
 
 from papertrend.search.service import MODES, SORTS, SearchFilters
 
@@ -58,6 +60,17 @@ class SearchForm(forms.Form):
             has_code=bool(self.usable("has_code", False)),
         )
 
+    def search_arguments(self) -> dict[str, Any]:
+        """Keyword arguments of ``service.search_papers`` for these parameters, all but
+        the page: ``q``, ``filters``, ``sort``, ``mode`` (invalid ones at their defaults).
+        The page, the feeds and the BibTeX export all search through this."""
+        return {
+            "q": str(self.usable("q", "")),
+            "filters": self.filters(),
+            "sort": str(self.usable("sort", "relevance")),
+            "mode": str(self.usable("mode", "hybrid")),
+        }
+
     def problems(self) -> list[str]:
         """One sentence per parameter that was ignored."""
         if not hasattr(self, "cleaned_data"):
@@ -68,3 +81,12 @@ class SearchForm(forms.Form):
             for field, errors in self.errors.items()
             if field in names
         ]
+
+
+def search_parameters(query: QueryDict) -> dict[str, str]:
+    """The search parameters of a request (``q``, ``mode``, ``sort``, ``category``,
+    ``from``, ``to``, ``has_code``) that were given, for links to the same search
+    elsewhere (the page from a feed); the page number is left out."""
+    names = ("q", "mode", "sort", "category", "from", "to", "has_code")
+    given = {name: str(query.get(name) or "") for name in names}
+    return {name: value[:1000] for name, value in given.items() if value}

@@ -5,7 +5,8 @@ re-derives the document from the paper row (or removes it when the paper is gone
 or hidden), commits the index, and only then deletes the queue rows it read. A
 crash between the two leaves the rows queued, and re-applying them is harmless.
 ``rebuild`` re-indexes every paper in one atomic commit. Only one of them can run
-at a time (``backend.SearchIndexLocked``).
+at a time (``backend.SearchIndexLocked``); ``sync_after_load``, which the ``ingest`` and
+``harvest`` commands call, waits for a running one and otherwise leaves its changes queued.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from dataclasses import dataclass
 from django.db.models import Max
 
 from papertrend.papers.models import Paper
-from papertrend.search.backend import SearchIndex, get_index
+from papertrend.search.backend import SearchIndex, SearchIndexLocked, get_index
 from papertrend.search.models import IndexQueue
 
 # Only the columns ``Paper.as_search_document`` reads.
@@ -33,6 +34,9 @@ DOCUMENT_FIELDS = (
     "hidden",
 )
 _DELETE_CHUNK = 500  # stays under every database's bound-parameter limit
+# How long a command that loaded papers waits for another writer of the index (a
+# concurrent ingest's sync, an ``index rebuild``) before leaving its changes queued.
+LOAD_LOCK_WAIT_SECONDS = 300.0
 
 
 @dataclass
@@ -61,25 +65,26 @@ class SyncStats:
         )
 
 
-def sync(batch_size: int = 1000) -> SyncStats:
+def sync(batch_size: int = 1000, *, lock_wait: float | None = None) -> SyncStats:
     """Apply every queued paper change to the index, ``batch_size`` queue rows per commit.
 
     Rows queued after the call started are left for the next call, so a steady
     stream of changes cannot keep it running forever. On an index that was just
-    created (first run, or a schema change), runs ``rebuild`` instead.
+    created (first run, or a schema change), runs ``rebuild`` instead. ``lock_wait``:
+    seconds to wait for another writer (default ``backend.LOCK_WAIT_SECONDS``).
 
     Raises:
-        backend.SearchIndexLocked: another sync or rebuild is running.
+        backend.SearchIndexLocked: another sync or rebuild held the index for ``lock_wait``.
     """
     index = get_index()
     if index.needs_rebuild:
-        return rebuild()
+        return rebuild(lock_wait=lock_wait)
     started = time.monotonic()
     stats = SyncStats()
     last_id = IndexQueue.objects.aggregate(last=Max("id"))["last"]
     if last_id is None:
         return stats
-    with index.writer() as writer:
+    with index.writer(lock_wait) as writer:
         while True:
             rows = list(
                 IndexQueue.objects.filter(id__lte=last_id)
@@ -112,23 +117,23 @@ def sync(batch_size: int = 1000) -> SyncStats:
     return stats
 
 
-def rebuild(chunk_size: int = 2000) -> SyncStats:
+def rebuild(chunk_size: int = 2000, *, lock_wait: float | None = None) -> SyncStats:
     """Re-index every visible paper from scratch, then clear the queue rows seen at the start.
 
     Papers are streamed ``chunk_size`` rows at a time. The deletion of the old
     documents and every addition become visible in one commit (tantivy spills
     full segments to disk meanwhile, so memory stays bounded), so searchers keep
-    the old index until the new one is complete.
+    the old index until the new one is complete. ``lock_wait`` as for ``sync``.
 
     Raises:
-        backend.SearchIndexLocked: another sync or rebuild is running.
+        backend.SearchIndexLocked: another sync or rebuild held the index for ``lock_wait``.
     """
     index: SearchIndex = get_index()
     started = time.monotonic()
     stats = SyncStats(rebuilt=True)
     last_id = IndexQueue.objects.aggregate(last=Max("id"))["last"]
     papers = Paper.objects.filter(hidden=False).only(*DOCUMENT_FIELDS).order_by()
-    with index.writer() as writer:
+    with index.writer(lock_wait) as writer:
         writer.delete_all()
         for paper in papers.iterator(chunk_size=chunk_size):
             writer.add(paper.as_search_document())
@@ -141,6 +146,28 @@ def rebuild(chunk_size: int = 2000) -> SyncStats:
     stats.keys = stats.indexed
     stats.seconds = time.monotonic() - started
     return stats
+
+
+def sync_after_load(lock_wait: float = LOAD_LOCK_WAIT_SECONDS) -> tuple[bool, str]:
+    """Bring the index up to date after a command loaded papers; say what happened.
+
+    Two loads at once (two ``ingest`` runs, an ingest beside a harvest) both reach this
+    step, and only one process can write the index: the other waits up to ``lock_wait``
+    seconds for it. If it is still busy after that, nothing is lost: the changes stay in
+    ``IndexQueue`` for the next ``papertrend index sync`` (or the next load's sync).
+
+    Returns ``(True, "search index: synced: ...")``, or ``(False, message)`` naming the
+    number of changes left queued and the command that applies them.
+    """
+    try:
+        return True, f"search index: {sync(lock_wait=lock_wait)}"
+    except SearchIndexLocked:
+        pending = IndexQueue.objects.count()
+        return False, (
+            f"search index: not updated: another process (an ingest, a harvest or "
+            f"`papertrend index sync/rebuild`) kept it busy for {lock_wait:g} s; the "
+            f"{pending} queued changes stay queued for the next `papertrend index sync`"
+        )
 
 
 def _delete_rows(ids: Iterable[int]) -> None:

@@ -11,7 +11,13 @@ word is one the index matched.
 tantivy's own query language):
 
 * words, OR-ed: a paper matching more of them ranks higher;
-* ``"double-quoted phrases"``, required;
+* ``"double-quoted phrases"``, preferred, not required: their words count as
+  free words, and a paper containing the phrase ranks higher (users type quotes
+  loosely; a phrase nobody wrote must not empty the results);
+* ``AND`` / ``OR`` / ``NOT`` in capitals are read as the operators users mean
+  loosely, not as strict Boolean logic: ``AND`` and ``OR`` are dropped (ranking
+  already puts papers with all the words first), and ``NOT word`` excludes papers
+  containing ``word`` (in any field);
 * ``prefix*`` (at least ``MIN_PREFIX_CHARS`` letters; shorter ones are words),
   OR-ed like a word: terms starting with the lowercased, ASCII-folded prefix, or
   with its stem (``transformer*`` finds "transformers", indexed as "transform");
@@ -21,6 +27,10 @@ tantivy's own query language):
   https://info.arxiv.org/help/api/user-manual.html#query_details), and ``all``
   (no restriction). Field names are case-insensitive; any other ``name:`` is an
   ordinary word, and a field name with nothing after it is dropped.
+
+``meaning_text`` is what the embedding side reads: the words and phrases, and
+the text of ``title:``/``abstract:`` parts, without the syntax, author names,
+operators or excluded words.
 
 Every other character (operators, brackets, ``+ - ~ ^ \\``) only separates words.
 """
@@ -40,6 +50,9 @@ MAX_RESTRICTED = 16  # field:word and field:"phrase" parts
 # Prefixes: "t*" would expand to a good part of the vocabulary, so one letter is a word.
 MIN_PREFIX_CHARS = 2
 MAX_PREFIXES = 4
+MAX_EXCLUDED = 8
+# Capitalised words read as operators; lower-case "and"/"or"/"not" are stopwords anyway.
+OPERATORS = ("AND", "OR", "NOT")
 
 # Field names a user may type before ":" (lower case), and the field they search;
 # None: every field, as if there were no name.
@@ -147,16 +160,29 @@ class ParsedQuery:
     """The parts of a user's query (see the module docstring).
 
     ``free``: the free words in order, joined by spaces (stopwords kept, so that
-    positions keep their gaps); ``phrases``: quoted phrases, as typed;
+    positions keep their gaps), the words of unrestricted phrases included;
+    ``phrases``: quoted phrases, as typed (preferred, not required);
     ``prefixes``: (field or None, prefix forms): the folded prefix and its stem
     when that differs and does not already start with the other form;
-    ``restricted``: (field, text) for ``field:word`` and ``field:"phrase"``.
+    ``restricted``: (field, text) for ``field:word`` and ``field:"phrase"``;
+    ``excluded``: words after ``NOT``; ``meaning``: the text for the embedding
+    side (see ``meaning_text``).
     """
 
     free: str = ""
     phrases: list[str] = field(default_factory=list)
     prefixes: list[tuple[str | None, tuple[str, ...]]] = field(default_factory=list)
     restricted: list[tuple[str, str]] = field(default_factory=list)
+    excluded: list[str] = field(default_factory=list)
+    meaning: str = ""
+
+    @property
+    def constrained(self) -> bool:
+        """True when the query has parts every result must satisfy (``field:`` parts,
+        field prefixes) or must not (``NOT word``): results found by meaning alone
+        have to be checked against them."""
+        required_prefix = any(name is not None for name, _ in self.prefixes)
+        return bool(self.restricted or self.excluded or required_prefix)
 
 
 def _prefix_forms(word: str) -> tuple[str, tuple[str, ...]] | None:
@@ -181,12 +207,14 @@ def _prefix_forms(word: str) -> tuple[str, tuple[str, ...]] | None:
 def parse_query(text: str) -> ParsedQuery:
     """Split a user's query into its parts, without analyzing them.
 
-    Never raises. Caps: ``MAX_PHRASES`` phrases, ``MAX_PREFIXES`` prefixes and
-    ``MAX_RESTRICTED`` field parts; parts beyond them are dropped (extra prefixes
-    become free words). A known field name followed by nothing is dropped.
+    Never raises. Caps: ``MAX_PHRASES`` phrases, ``MAX_PREFIXES`` prefixes,
+    ``MAX_RESTRICTED`` field parts and ``MAX_EXCLUDED`` ``NOT`` words; parts beyond
+    them are dropped (extra prefixes become free words, extra phrases stay words). A
+    known field name followed by nothing is dropped.
     """
     parsed = ParsedQuery()
     free: list[str] = []
+    meaning: list[str] = []
 
     def add_plain(field_name: str | None, word: str) -> None:
         if field_name is None:
@@ -195,6 +223,8 @@ def parse_query(text: str) -> ParsedQuery:
             parsed.restricted.append((field_name, word))
 
     def add_word(field_name: str | None, word: str) -> None:
+        if field_name != "authors":
+            meaning.append(word.rstrip("*"))
         prefix = None
         if word.endswith("*") and len(parsed.prefixes) < MAX_PREFIXES:
             prefix = _prefix_forms(word)
@@ -206,26 +236,50 @@ def parse_query(text: str) -> ParsedQuery:
             add_plain(field_name, before)
         parsed.prefixes.append((field_name, forms))
 
+    negate = False
     for part in _PART.finditer(text.translate(_QUOTES)):
         name, phrase, word = part["field"], part["fphrase"], part["fword"]
+        if name is None and part["word"] in OPERATORS:
+            negate = part["word"] == "NOT"
+            continue
+        if negate and part["word"] is not None and len(parsed.excluded) < MAX_EXCLUDED:
+            negate = False
+            parsed.excluded.append(part["word"])
+            continue
+        negate = False
         if name is not None and name.lower() not in FIELD_NAMES:
             # An unknown "name:" is an ordinary word; what follows keeps its meaning.
             free.append(name)
+            meaning.append(name)
             name = None
         target = FIELD_NAMES.get(name.lower()) if name else None
         if phrase is None and word is None:
             phrase, word = part["phrase"], part["word"]
         if phrase is not None:
+            if target != "authors":
+                meaning.append(phrase)
             if target is not None and len(parsed.restricted) < MAX_RESTRICTED:
                 parsed.restricted.append((target, phrase))
-            elif target is None and len(parsed.phrases) < MAX_PHRASES:
-                parsed.phrases.append(phrase)
+            elif target is None:
+                # Preferred, not required: the words count as typed, the phrase ranks.
+                free.append(phrase)
+                if len(parsed.phrases) < MAX_PHRASES:
+                    parsed.phrases.append(phrase)
         elif word is not None:
             bare = _BARE_FIELD.fullmatch(word)
             if bare is None or word[:-1].lower() not in FIELD_NAMES:
                 add_word(target, word)
     parsed.free = " ".join(free)
+    parsed.meaning = " ".join(w for w in meaning if w.strip())
     return parsed
+
+
+def meaning_text(text: str) -> str:
+    """The part of a query the embedding side reads: words and phrases as typed, and
+    ``title:``/``abstract:`` text, without quotes, field names, ``*``, author names,
+    operators or ``NOT`` words. ``'author:Hinton "deep belief" nets NOT vision'`` ->
+    ``"deep belief nets"``; empty when only such parts remain."""
+    return parse_query(text).meaning
 
 
 def query_terms(text: str) -> list[str]:

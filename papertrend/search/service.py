@@ -6,12 +6,19 @@ order, in one of three modes:
 ``hybrid`` (default)
     The best ``settings.SEARCH_CANDIDATES`` keyword (BM25) hits and as many
     dense (embedding) neighbours, fused by reciprocal rank fusion
-    (``ranking.hybrid_fuse``). While no vector index exists it is keyword search,
-    with a note saying so.
+    (``ranking.fuse_with_floor``: a paper found by meaning alone needs a cosine
+    similarity of at least ``ranking.min_similarity``), a paper whose title the
+    query is moved first (``ranking.promote_title_matches``). While no vector index
+    exists it is keyword search, with a note saying so.
 ``keyword``
     BM25 alone, paged through the whole match set.
 ``semantic``
-    Nearest neighbours of the query's embedding alone.
+    Nearest neighbours of the query's meaning (``querytext.meaning_text``) at or
+    above the similarity floor.
+
+Nothing matching shows nothing: ``field:`` parts and ``NOT`` words filter papers
+found by meaning too, and ``SearchResults.summary`` says how many results keywords
+and meaning each found.
 
 An arXiv identifier or arxiv.org URL puts that paper first. Filters (category or
 archive, date range, has code) and sorts (relevance, date, stars) apply to every
@@ -32,7 +39,8 @@ from papertrend.coderepos.models import PaperRepository
 from papertrend.papers import identifiers
 from papertrend.papers.models import Paper, PaperCategory
 from papertrend.search import backend, dense
-from papertrend.search.ranking import hybrid_fuse
+from papertrend.search.querytext import ParsedQuery, parse_query
+from papertrend.search.ranking import fuse_with_floor, min_similarity, promote_title_matches
 
 MAX_QUERY_CHARS = 1000
 MAX_PER_PAGE = 100
@@ -98,8 +106,11 @@ class SearchResults:
     estimate when the index is behind the database); ``page`` is 1-based;
     ``matches``: paper key -> ``Match``; ``message``: a sentence for the user
     (empty query, truncation, no results, semantic search unavailable), or None;
-    ``keyword_total``: in hybrid and semantic modes, how many papers the keyword
-    index matched in all (the pool ranks only the best of them).
+    ``keyword_total``: in hybrid mode, how many papers the keyword index matched
+    in all (the pool ranks only the best of them); ``keyword_count`` /
+    ``meaning_count``: in hybrid and semantic modes, how many of ``total`` the
+    keywords matched and how many only the meaning found (a cosine similarity at
+    least ``ranking.min_similarity``), ``summary`` says so in words.
     """
 
     query: str
@@ -114,6 +125,22 @@ class SearchResults:
     matches: dict[str, Match] = field(default_factory=dict)
     window: int = backend.MAX_RESULT_WINDOW
     keyword_total: int | None = None
+    keyword_count: int | None = None
+    meaning_count: int | None = None
+
+    @property
+    def summary(self) -> str:
+        """What ``total`` counts, e.g. "12 keyword matches + 5 related by meaning"."""
+        if self.keyword_count is None or self.meaning_count is None:
+            return f"{self.total} keyword match{'es' if self.total != 1 else ''}"
+        direct = self.total - self.keyword_count - self.meaning_count
+        parts = [f"{direct} by arXiv identifier"] if direct > 0 else []
+        if self.keyword_count or not self.meaning_count:
+            n = self.keyword_count
+            parts.append(f"{n} keyword match{'es' if n != 1 else ''}")
+        if self.meaning_count:
+            parts.append(f"{self.meaning_count} related by meaning")
+        return " + ".join(parts)
 
     @property
     def has_previous(self) -> bool:
@@ -192,8 +219,10 @@ def _sorted(papers: list[Paper], sort: str) -> list[Paper]:
     return papers
 
 
-def _empty_message(query: str, filters: SearchFilters) -> str:
+def _empty_message(query: str, filters: SearchFilters, mode: str) -> str:
     if backend.query_terms(query):
+        if mode == "semantic" and not filters.active:
+            return "No paper is close enough in meaning to your words; try other words."
         if filters.active:
             return "No papers match these words with the filters you chose; try removing a filter."
         return "No papers match your search. Try fewer or different words."
@@ -242,8 +271,8 @@ def search_papers(
         direct = filter_papers(Paper.objects.filter(pk=direct.pk), filters).first()
     if arxiv_id is not None and direct is None and not filters.active:
         notes.append(
-            f"arXiv:{arxiv_id} is not in papertrend yet "
-            f"(an operator can add it with `papertrend harvest --id {arxiv_id}`)."
+            # Readers see this: the way in for them is the Submit page, not a command.
+            f"arXiv:{arxiv_id} is not in papertrend yet; signed-in readers can add it with Submit."
         )
     exclude = [direct.key] if direct is not None else []
     if mode == "keyword" and sort == "relevance" and not filters.has_code:
@@ -258,7 +287,7 @@ def search_papers(
         if results.page == 1:
             results.papers.insert(0, direct)
     if results.total == 0 and not (arxiv_id is not None and direct is None):
-        notes.append(_empty_message(query, filters))
+        notes.append(_empty_message(query, filters, mode))
     elif not results.papers and results.total:
         notes.append("There are no results on this page.")
     results.message = " ".join(notes) or None
@@ -303,7 +332,7 @@ def _pooled_page(
 ) -> str | None:
     """Rank a candidate pool (keyword and/or dense), filter and sort it in the
     database, and cut out the page. Returns a note for the user, or None."""
-    candidates = settings.SEARCH_CANDIDATES
+    parsed = parse_query(query)
     note = None
     keyword_keys: list[str] = []
     keyword_total = 0
@@ -311,35 +340,37 @@ def _pooled_page(
         keyword_keys, keyword_total = _keyword_pool(results, query, exclude)
     dense_hits: list[dense.DenseHit] = []
     if results.mode in ("hybrid", "semantic"):
-        # Filters are applied after the neighbour search: ask for more when they are on.
-        depth = candidates * (5 if results.filters.active else 1)
-        dense_hits = dense.dense_search(query, k=depth, exclude_keys=exclude)
-        if not dense_hits:
-            note = dense.semantic_status()
+        dense_hits, note = _dense_pool(results, parsed, query, exclude)
         if note and results.mode == "semantic":
             # Better keyword results, labelled as such, than an empty page.
             keyword_keys, keyword_total = _keyword_pool(results, query, exclude)
             note = f"{note} These are keyword results."
-    similarity = {hit.key: hit.similarity for hit in dense_hits}
-    fused = hybrid_fuse(keyword_keys, [hit.key for hit in dense_hits])
-    order = [entry.key for entry in fused]
-    papers = filter_papers(Paper.objects.filter(key__in=order, hidden=False), results.filters)
+    floor = min_similarity(settings.EMBEDDING_MODEL)
+    fused = fuse_with_floor(keyword_keys, [(h.key, h.similarity) for h in dense_hits], floor)
+    candidates = filter_papers(
+        Paper.objects.filter(key__in=[e.key for e in fused], hidden=False), results.filters
+    )
     if results.sort == "stars":
-        papers = papers.annotate(
+        candidates = candidates.annotate(
             max_stars=Max(
                 "repository_links__repository__stars",
                 filter=Q(repository_links__repository__hidden=False),
             )
         )
-    by_key = {paper.key: paper for paper in papers}
-    ranked = _sorted([by_key[key] for key in order if key in by_key], results.sort)
+    by_key = {paper.key: paper for paper in candidates}
+    fused = [e for e in fused if e.key in by_key]
+    titles = {key: paper.title for key, paper in by_key.items()}
+    fused = promote_title_matches(parsed.meaning, fused, titles)
+    ranked = _sorted([by_key[e.key] for e in fused], results.sort)
+    similarity = {hit.key: hit.similarity for hit in dense_hits}
     for entry in fused:
-        if entry.key in by_key:
-            results.matches[entry.key] = Match(
-                keyword_rank=entry.ranks.get("keyword"),
-                dense_rank=entry.ranks.get("dense"),
-                similarity=similarity.get(entry.key),
-            )
+        results.matches[entry.key] = Match(
+            keyword_rank=entry.ranks.get("keyword"),
+            dense_rank=entry.ranks.get("dense"),
+            similarity=similarity.get(entry.key),
+        )
+    results.keyword_count = sum(1 for e in fused if "keyword" in e.ranks)
+    results.meaning_count = len(fused) - results.keyword_count
     results.window = len(ranked) + (1 if has_direct else 0)
     results.total = len(ranked)
     start = (results.page - 1) * results.per_page
@@ -349,3 +380,24 @@ def _pooled_page(
     results.papers = ranked[start:stop]
     results.keyword_total = keyword_total if results.mode == "hybrid" else None
     return note
+
+
+def _dense_pool(
+    results: SearchResults, parsed: ParsedQuery, query: str, exclude: list[str]
+) -> tuple[list[dense.DenseHit], str | None]:
+    """Nearest papers to the query's meaning (``parsed.meaning``), those that fail its
+    ``field:`` parts or ``NOT`` words removed; and a note when semantic search cannot
+    run (no index yet, or nothing in the query to search by meaning)."""
+    if not parsed.meaning:
+        if results.mode == "semantic":
+            return [], "Your query has no words to search by meaning."
+        return [], None
+    # Filters are applied after the neighbour search: ask for more when they are on.
+    depth = settings.SEARCH_CANDIDATES * (5 if results.filters.active else 1)
+    hits = dense.dense_search(parsed.meaning, k=depth, exclude_keys=exclude)
+    if not hits:
+        return [], dense.semantic_status()
+    if parsed.constrained:
+        allowed = backend.get_index().satisfying(query, [hit.key for hit in hits])
+        hits = [hit for hit in hits if hit.key in allowed]
+    return hits, None

@@ -25,11 +25,8 @@ def search(request: HttpRequest) -> HttpResponse:
     form = SearchForm(request.GET)
     form.is_valid()
     results = search_papers(
-        str(form.usable("q", "")),
         page=int(form.usable("page", 1)),  # type: ignore[call-overload]
-        filters=form.filters(),
-        sort=str(form.usable("sort", "relevance")),
-        mode=str(form.usable("mode", "hybrid")),
+        **form.search_arguments(),
     )
     problems = form.problems()
     if problems:

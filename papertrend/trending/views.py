@@ -3,12 +3,20 @@
 
 A feed lists the visible papers whose ``feed_day`` falls in the period, most
 upvoted first, then newest (v1 date), then by id, paginated by ``?page=``.
-Previous/next link to the adjacent period, whether or not it has papers (so the
-links cost no query and a reader can walk day by day); there is no "next" into
-the future.
+Previous/next link to the nearest earlier/later period that has papers (arXiv
+announces nothing at weekends and on holidays, and a walk through a site loaded
+from old files would otherwise meet page after empty page); there is no "next"
+into the future. Each costs one query on the (feed_day, id) index.
+
+``today``/``current`` redirect to the period holding today, or, when nothing is
+listed today, to the latest period with papers; the page then says which day is
+shown and why (``?requested=today``).
 """
 
 from __future__ import annotations
+
+from datetime import date, timedelta
+from urllib.parse import urlencode
 
 from django.db.models import F, QuerySet
 from django.http import HttpRequest, HttpResponse
@@ -51,30 +59,80 @@ def feed_url(period: Period) -> str:
     return reverse(f"trending:{period.kind}", args=[period.slug])
 
 
+def listed_day_before(day: date) -> date | None:
+    """The latest ``feed_day`` of a visible paper before ``day``, or None."""
+    return (
+        Paper.objects.filter(hidden=False, feed_day__lt=day)
+        .order_by("-feed_day")
+        .values_list("feed_day", flat=True)
+        .first()
+    )
+
+
+def listed_day_from(day: date, until: date) -> date | None:
+    """The earliest ``feed_day`` of a visible paper in ``day`` to ``until`` inclusive, or None."""
+    return (
+        Paper.objects.filter(hidden=False, feed_day__gte=day, feed_day__lte=until)
+        .order_by("feed_day")
+        .values_list("feed_day", flat=True)
+        .first()
+    )
+
+
+def neighbours(period: Period, today: date) -> tuple[Period | None, Period | None]:
+    """The nearest periods before and after ``period`` that list papers.
+
+    "After" stops at ``today``: no link leads into the future. Both are None on a
+    site without papers on that side.
+    """
+    before = listed_day_before(period.start)
+    after = listed_day_from(period.end, today) if period.end <= today else None
+    return (
+        period_containing(period.kind, before) if before else None,
+        period_containing(period.kind, after) if after else None,
+    )
+
+
+def shown_instead(period: Period, today: date) -> str:
+    """Why ``period``, reached from ``today``/``current``, is not the one holding today.
+
+    "" when it holds today (or is later). Otherwise a sentence naming today and the
+    period shown.
+    """
+    if period.end > today:
+        return ""
+    what = {"date": "today", "week": "this week", "month": "this month"}[period.kind]
+    unit = "day" if period.kind == "date" else period.kind
+    why = (
+        f"No papers are listed for {what} ({period_containing(period.kind, today).label}), "
+        f"so this page shows the latest {unit} with papers: {period.label}."
+    )
+    if period.kind == "date":
+        why += " arXiv announces no papers at weekends and on holidays."
+    return why
+
+
 @require_safe
 def feed(request: HttpRequest, kind: Kind, value: str) -> HttpResponse:
     """One period's feed; ``value`` ``today``/``current`` redirects to the latest period.
 
     The latest period is the one holding today, or, when nothing is listed today
     (weekends, a site loaded from old files), the one holding the latest listed day.
+    The redirect carries ``?requested=today`` so the page can say which day it shows
+    and why (a notice, only when it is not today's).
 
     Raises:
         Http404: ``value`` is not a valid period of ``kind``, or the page is past the end.
     """
     today = timezone.localdate()
     if value in _SHORTCUTS:
-        latest = (
-            Paper.objects.filter(hidden=False, feed_day__lte=today)
-            .order_by("-feed_day")
-            .values_list("feed_day", flat=True)
-            .first()
-        )
-        return redirect(feed_url(period_containing(kind, latest or today)))
+        latest = listed_day_before(today + timedelta(days=1))
+        period = period_containing(kind, latest or today)
+        return redirect(f"{feed_url(period)}?{urlencode({'requested': value})}")
     period = period_or_404(kind, value)
     page = paginate(request, feed_papers(period, request.user))
-    previous, following = period.previous(), period.next()
-    if following is not None and following.start > today:
-        following = None
+    previous, following = neighbours(period, today)
+    requested = request.GET.get("requested", "")
     return render(
         request,
         "trending/feed.html",
@@ -83,6 +141,7 @@ def feed(request: HttpRequest, kind: Kind, value: str) -> HttpResponse:
             "period": period,
             "page": page,
             "papers": page.object_list,
+            "shown_instead": shown_instead(period, today) if requested in _SHORTCUTS else "",
             "previous_url": feed_url(previous) if previous else "",
             "previous_label": previous.slug if previous else "",
             "next_url": feed_url(following) if following else "",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import itertools
 import uuid
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 from django.contrib.auth.models import User
@@ -44,9 +44,16 @@ def make_paper(
         title_key=f"tk{number}",
         title=title,
         feed_day=feed_day,
-        published=published or datetime(2025, 1, 1, tzinfo=UTC),
+        published=published or _v1_date(feed_day),
         hidden=hidden,
     )
+
+
+def _v1_date(feed_day: date | None) -> datetime:
+    """v1's date for a paper listed on ``feed_day``: that day, as arXiv announces new papers."""
+    if feed_day is None:
+        return datetime(2025, 1, 1, tzinfo=UTC)
+    return datetime.combine(feed_day, time(9), tzinfo=UTC) - timedelta(days=1)
 
 
 def make_user(username: str = "ada", **extra: object) -> User:

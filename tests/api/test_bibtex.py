@@ -127,12 +127,22 @@ def test_paper_entry_fields() -> None:
 
 def test_misc_without_journal_and_site_url_without_arxiv_id(settings: Any) -> None:
     settings.SITE_URL = "https://papertrend.example"
+    # Known only by title from a trending page listed on 14 Mar 2025 (make's feed_day):
+    # that day is not the paper's year, so the year is "unknown" and the key has none.
     paper = make("t:abc", "Only a title", arxiv_id=None, authors=[], published=None)
     entry = paper_entry(paper)
-    assert entry.startswith("@misc{Anonymous2025Only,\n")
+    assert entry.startswith("@misc{AnonymousOnly,\n")
     fields = {f.key: f.value for f in parse(entry).entries[0].fields}
     assert "eprint" not in fields and "author" not in fields
+    assert fields["year"] == "unknown"
+    assert "month" not in fields
     assert fields["url"] == "https://papertrend.example/papers/t:abc"
+
+
+def test_year_of_an_arxiv_paper_without_a_submission_date_is_its_listing_year() -> None:
+    paper = make("2503.00042", "Listed only", published=None, feed_day=date(2025, 4, 2))
+    fields = {f.key: f.value for f in parse(paper_entry(paper)).entries[0].fields}
+    assert (fields["year"], fields["month"]) == ("2025", "apr")
 
 
 def test_keys_are_unique_within_a_list() -> None:
@@ -169,6 +179,8 @@ def test_real_trending_page_and_tex_heavy_papers_round_trip(shared_data: Path) -
         ]
         got = [normalized(name.replace(",", " ")) for name in _split_authors(authors)]
         assert got == expected, paper.title
+        # The page's date is when it listed the paper, not when the paper was written.
+        assert fields["year"] == ("unknown" if paper.arxiv_id is None else "2025"), paper.title
 
 
 def _split_authors(field: str) -> list[str]:

@@ -16,6 +16,7 @@ from papertrend.papers.models import Paper, PaperCategory
 from papertrend.search import indexing
 from papertrend.search.models import enqueue
 from papertrend.trending.models import TrendingScore
+from tests.api.feed_reader import shown
 
 pytestmark = pytest.mark.django_db
 
@@ -164,7 +165,7 @@ def test_items_links_guids_and_dates(client: Client, papers: list[Paper], ext: s
 @pytest.mark.parametrize("ext", EXTS)
 def test_hostile_title_gives_a_valid_feed(client: Client, papers: list[Paper], ext: str) -> None:
     parsed = fetch(client, f"/feeds/category/math.GT.{ext}")
-    assert [e.title for e in parsed.entries] == ['Fish & <chips> "quoted"']
+    assert [shown(e.title_detail) for e in parsed.entries] == ['Fish & <chips> "quoted"']
 
 
 @pytest.mark.parametrize("ext", EXTS)
@@ -193,7 +194,8 @@ def test_nul_and_friends_in_unsaved_papers(ext: str) -> None:
     parsed = feedparser.parse(response.content)
     assert parsed.bozo == 0, parsed.get("bozo_exception")
     entry = parsed.entries[0]
-    assert entry.title == 'Fish & <chips> "quoted"'
+    assert shown(entry.title_detail) == 'Fish & <chips> "quoted"'
+    assert shown(entry.summary_detail) == "xy & <z>"
     assert entry.author == "Ab"
     assert [t.term for t in entry.tags] == ["cs.LG"]
 
@@ -201,7 +203,10 @@ def test_nul_and_friends_in_unsaved_papers(ext: str) -> None:
 def test_trending_feed_order_and_reason(client: Client, papers: list[Paper]) -> None:
     parsed = fetch(client, "/feeds/trending/week.rss")
     assert keys(parsed) == ["2503.00002", "2503.00001"]
-    assert parsed.entries[0].summary.startswith("Why it is trending: +12 stars in 7 days")
+    assert shown(parsed.entries[0].summary_detail) == (
+        "Why it is trending: +12 stars in 7 days · 3 upvotes · 1 day old\n\n"
+        "We study \u03b1-stable things."
+    )
     # No scores for the day window yet: the fallback order, all visible papers.
     assert sorted(keys(fetch(client, "/feeds/trending/day.rss"))) == [
         "2503.00001",

@@ -41,6 +41,8 @@ def _csrf_post(client: Client, url: str, data: dict[str, str]):
 def test_subscribe_confirm_and_receive_the_first_digest(smtp, settings) -> None:
     client = Client(enforce_csrf_checks=True)
     _csrf_post(client, "/digests/subscribe", {"email": "Reader@Example.org"})
+    assert smtp.messages == []  # the request only queues it
+    DigestWorker("w0").run_pass()
     (confirmation,) = smtp.messages
     assert confirmation.rcpt_tos == ["reader@example.org"]
     body = confirmation.raw.decode("utf-8", "replace")

@@ -95,7 +95,11 @@ def test_real_versioned_and_old_style_ids(shared_data: Path) -> None:
     assert quant.arxiv_id == "quant-ph/0201082"
     raw = shared_data / "arxiv" / "api-atom" / "raw_xml" / "id_list=1111.2011v2.xml"
     (legacy,) = atom.parse(raw)
-    assert legacy.versions[0].number == 2
+    # An entry for v2 also dates v1 from <published> (issue 15 item 1): the paper's
+    # submission date must be v1's, not the revision's.
+    assert [v.number for v in legacy.versions] == [1, 2]
+    assert legacy.versions[0].submitted == legacy.published
+    assert legacy.versions[1].submitted == legacy.updated
     assert legacy.published == datetime(2011, 11, 8, 18, 48, 36, tzinfo=UTC)
     assert legacy.updated == datetime(2012, 4, 2, 12, 38, 54, tzinfo=UTC)
     assert legacy.doi == "10.1103/PhysRevB.85.115117"
@@ -121,7 +125,11 @@ def test_entry_fields() -> None:
     assert record.locator == "f entry 1"
     assert record.title == "Attention is all"
     assert record.abstract == "We propose a model."
-    assert record.versions == [VersionInfo(2, datetime(2021, 5, 3, 10, tzinfo=UTC))]
+    # v2's own date from <updated>, and v1's from <published> (issue 15 item 1).
+    assert record.versions == [
+        VersionInfo(1, datetime(2021, 4, 25, 8, tzinfo=UTC)),
+        VersionInfo(2, datetime(2021, 5, 3, 10, tzinfo=UTC)),
+    ]
     assert record.published == datetime(2021, 4, 25, 8, tzinfo=UTC)
     assert record.authors == [
         AuthorName("van Beethoven", "Ludwig", affiliation="Bonn; Vienna"),
@@ -153,7 +161,8 @@ def test_bad_entry_in_the_middle(tmp_path: Path) -> None:
     ]
     assert results[1].locator == f"{path} entry 2"
     assert "not an arXiv identifier" in results[1].message
-    assert results[3].arxiv_id == "hep-th/9901001" and results[3].versions[0].number == 3
+    assert results[3].arxiv_id == "hep-th/9901001"
+    assert [v.number for v in results[3].versions] == [1, 3]  # v1 dated by <published>
 
 
 def test_recording_wrapper_with_http_error_and_no_error_entry(tmp_path: Path) -> None:

@@ -245,3 +245,58 @@ def test_parse_arxiv_date_refuses(text: str) -> None:
 )
 def test_is_withdrawal_notice(comments: str | None, expected: bool) -> None:
     assert is_withdrawal_notice(comments) is expected
+
+
+def _with_nul(text: str, word: str) -> bytes:
+    """``text`` as UTF-8 with a raw NUL byte inside the first ``word``."""
+    data = text.encode()
+    cut = data.index(word.encode()) + 2
+    return data[:cut] + b"\x00" + data[cut:]
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "fmt", "records_expected"),
+    [
+        ("k.jsonl", _with_nul(f"{KAGGLE_LINE}\n" * 3, "Sparsity"), records.KAGGLE, 3),
+        ("a.abs", _with_nul(ABS_TEXT, "algorithm"), records.ABS, 1),
+        ("t.txt", _with_nul(TRENDING_TEXT, "Another"), records.TRENDING_PAGE, 2),
+        ("o.xml", _with_nul(OAI_DC_XML, "<dc:title>T"), records.OAI_DC, 1),
+        (
+            "f.xml",
+            _with_nul(
+                '<feed xmlns="http://www.w3.org/2005/Atom"><entry><id>'
+                "http://arxiv.org/abs/2104.12255v1</id><title>Attention</title>"
+                "<published>2021-04-25T08:00:00Z</published></entry></feed>",
+                "Attention",
+            ),
+            records.ATOM,
+            1,
+        ),
+    ],
+)
+def test_stray_nul_byte_does_not_make_a_text_file_binary(
+    tmp_path: Path, name: str, content: bytes, fmt: str, records_expected: int
+) -> None:
+    path = _write(tmp_path, name, content)
+    assert detect(path) == fmt
+    results = list(iter_records([path]))
+    assert [type(r).__name__ for r in results] == ["PaperRecord"] * records_expected, results
+
+
+@pytest.mark.parametrize(
+    ("content", "reason"),
+    [
+        (b"\x1f\x8b\x08\x00" + bytes(range(256)) * 4, "gzip-compressed content: decompress it"),
+        ("{}".encode("utf-16"), "binary"),
+        (bytes(range(256)) * 64, "binary"),
+    ],
+)
+def test_binary_files_are_still_refused(tmp_path: Path, content: bytes, reason: str) -> None:
+    with pytest.raises(UnknownFormat, match=reason):
+        detect(_write(tmp_path, "x.dat", content))
+
+
+def test_deeply_nested_recording_is_one_error_naming_the_file(tmp_path: Path) -> None:
+    path = _write(tmp_path, "r.json", '{"url": "u", "status_code": 200, "body": ' + "[" * 5000)
+    (error,) = list(iter_records([path]))
+    assert isinstance(error, RecordError) and error.locator == str(path)

@@ -196,7 +196,8 @@ def test_malformed_record_in_the_middle_and_deleted_record(tmp_path: Path) -> No
         "PaperRecord",
     ]
     assert results[1].locator == f"{path} record 2"
-    assert "bad date 'not a date' for v1" in results[1].message
+    # v1's date is the paper's own: without it the record cannot be dated.
+    assert "v1 date: not a date: 'not a date'" in results[1].message
     assert results[2].locator == f"{path} record 4" and "title" in results[2].message
     last = results[3]
     assert last.arxiv_id == "2401.00005"

@@ -109,3 +109,39 @@ def test_date_lines(line: str, saved: date, expected: date) -> None:
     (paper,) = trending.parse_text(f"{line}\n\nA Title\n\n{ABSTRACT}\n", "page", saved)
     assert isinstance(paper, PaperRecord)
     assert paper.announced == expected
+
+
+def test_short_abstracts_stay_with_their_titles() -> None:
+    """Short abstracts (one sentence, two short ones, one long sentence) are abstracts,
+    not titles of junk papers of their own; a question-mark title is still a title."""
+    one_sentence = "We release a dataset."
+    two_short = "We study X. It helps."
+    long_sentence = (
+        "We introduce a simple recipe for adapting pretrained vision transformers to dense "
+        "prediction tasks with a small number of extra parameters per layer."
+    )
+    text = "\n\n".join(
+        [
+            "Mar 14",
+            "Tiny Data",
+            one_sentence,
+            "Is Attention All You Need?",
+            two_short,
+            "Adapters for Dense Prediction",
+            long_sentence,
+            "Code and models are public.",  # a short second paragraph of that abstract
+            "A Paper Without Abstract",
+            "Last Paper",
+            ABSTRACT,
+        ]
+    )
+    results = list(trending.parse_text(text, "page", date(2024, 3, 20)))
+    assert [r for r in results if isinstance(r, RecordError)] == []
+    assert [(p.title, p.abstract) for p in _papers(results)] == [
+        ("Tiny Data", one_sentence),
+        ("Is Attention All You Need?", two_short),
+        ("Adapters for Dense Prediction", f"{long_sentence} Code and models are public."),
+        ("A Paper Without Abstract", ""),
+        ("Last Paper", ABSTRACT),
+    ]
+    assert {p.announced for p in _papers(results)} == {date(2024, 3, 14)}

@@ -67,6 +67,65 @@ def test_normalize_drops_version_and_prefixes():
     assert identifiers.normalize("hep-th/9901001v2") == "hep-th/9901001"
 
 
+# Every form of an arXiv link or id people paste (issue 15, item 10), with the id it names.
+LINK_FORMS = [
+    ("https://arxiv.org/abs/arXiv:astro-ph/0112020", ArxivId("astro-ph/0112020")),
+    ("https://arxiv.org/abs/astro-ph/0112020?context=astro-ph", ArxivId("astro-ph/0112020")),
+    ("https://arxiv.org/abs/2101.00001?context=cs", ArxivId("2101.00001")),
+    ("https://arxiv.org/abs/2101.00001v2?context=cs.LG#S2", ArxivId("2101.00001", 2)),
+    ("https://arxiv.org/abs/2101.00001#section", ArxivId("2101.00001")),
+    ("https://arxiv.org/pdf/2101.00001v2.pdf", ArxivId("2101.00001", 2)),
+    ("https://arxiv.org/pdf/2101.00001v2.pdf?download=1", ArxivId("2101.00001", 2)),
+    ("https://arxiv.org/pdf/2101.00001.pdf", ArxivId("2101.00001")),
+    ("https://arxiv.org/pdf/2101.00001v2", ArxivId("2101.00001", 2)),
+    ("https://arxiv.org/pdf/astro-ph/0112020v1", ArxivId("astro-ph/0112020", 1)),
+    ("https://arxiv.org/html/2101.00001v2", ArxivId("2101.00001", 2)),
+    ("https://arxiv.org/html/2101.00001v2/", ArxivId("2101.00001", 2)),
+    ("https://arxiv.org/html/2101.00001v2#S3", ArxivId("2101.00001", 2)),
+    ("https://arxiv.org/html/2101.00001v2/index.html", ArxivId("2101.00001", 2)),
+    ("https://www.arxiv.org/abs/2101.00001", ArxivId("2101.00001")),
+    ("http://www.arxiv.org/abs/2101.00001v3", ArxivId("2101.00001", 3)),
+    ("https://export.arxiv.org/abs/2101.00001", ArxivId("2101.00001")),
+    ("https://browse.arxiv.org/abs/2101.00001", ArxivId("2101.00001")),
+    ("https://arxiv.org/format/2101.00001", ArxivId("2101.00001")),
+    ("arxiv.org/abs/2101.00001v3", ArxivId("2101.00001", 3)),
+    ("www.arxiv.org/pdf/2101.00001", ArxivId("2101.00001")),
+    ("https://arxiv.org/abs/2101.00001/", ArxivId("2101.00001")),
+    ("  HTTPS://ARXIV.ORG/ABS/2101.00001  ", ArxivId("2101.00001")),
+    ("<https://arxiv.org/abs/2101.00001>", ArxivId("2101.00001")),
+    ("https://arxiv.org/abs/2101.00001.", ArxivId("2101.00001")),
+    ("https://arxiv.org/abs/math.GT/0309136v1", ArxivId("math/0309136", 1)),
+    ("arXiv:2101.00001v2", ArxivId("2101.00001", 2)),
+    ("ARXIV:2101.00001", ArxivId("2101.00001")),
+    ("arXiv: astro-ph/0112020", ArxivId("astro-ph/0112020")),
+    ("10.48550/arXiv.2101.00001", ArxivId("2101.00001")),
+    ("https://doi.org/10.48550/arXiv.2101.00001", ArxivId("2101.00001")),
+]
+
+
+@pytest.mark.parametrize(("raw", "expected"), LINK_FORMS)
+def test_every_link_form(raw, expected):
+    assert identifiers.parse(raw) == expected
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "https://alphaxiv.org/abs/2101.00001",
+        "https://arxiv.org.example.com/abs/2101.00001",
+        "https://example.com/arxiv.org/abs/2101.00001",
+        "ftp://arxiv.org/abs/2101.00001",
+        "https://arxiv.org/abs/2101.000011",
+        "https://arxiv.org/abs/2101.00001/extra",
+        "https://arxiv.org/list/cs.LG/recent",
+        "https://arxiv.org/abs/",
+        "http://[::1/abs/2101.00001",
+    ],
+)
+def test_other_links_are_not_ids(raw):
+    assert not identifiers.is_valid(raw)
+
+
 def test_str_round_trips():
     assert str(identifiers.parse("2101.00001v2")) == "2101.00001v2"
     assert str(identifiers.parse("hep-th/9901001")) == "hep-th/9901001"

@@ -49,13 +49,16 @@ def card_links(client: Client, url: str) -> list[str]:
 # --- lists -----------------------------------------------------------------
 
 
-def test_empty_site_says_how_to_load_papers(client: Client) -> None:
+def test_empty_site_says_how_to_load_papers(client: Client, admin_client: Client) -> None:
     response = client.get("/")
     assert response.status_code == 200
     body = response.content.decode()
     assert "No papers yet" in body
-    assert "papertrend ingest PATH" in body
-    assert "papertrend harvest" in body
+    assert "papertrend ingest" not in body  # readers see no command names
+    assert "<code>" not in body
+    staff = admin_client.get("/").content.decode()
+    assert "papertrend ingest PATH" in staff
+    assert "papertrend harvest" in staff
 
 
 def test_layout_has_nav_search_and_local_stylesheet(client: Client) -> None:
@@ -68,6 +71,16 @@ def test_layout_has_nav_search_and_local_stylesheet(client: Client) -> None:
     # Self-hosted: nothing loaded from another origin.
     assert "<script" not in body
     assert not re.search(r'(?:src|href)="(?:https?:)?//[^"]*\.(?:css|js|woff2?)', body)
+
+
+def test_search_page_has_one_search_box(client: Client) -> None:
+    """The header's box is left out where the page has its own (with the options)."""
+    for url, boxes in (("/search?q=sparse", 1), ("/search", 1), ("/new", 1)):
+        body = client.get(url).content.decode()
+        assert len(re.findall(r'<input[^>]*\bname="q"', body)) == boxes, url
+    search = client.get("/search?q=sparse").content.decode()
+    assert 'id="search-q"' in search and 'value="sparse"' in search
+    assert 'class="site-search"' not in search
 
 
 def test_stylesheet_is_served(client: Client) -> None:
@@ -303,6 +316,39 @@ def test_title_key_paper_page_has_no_arxiv_links(client: Client) -> None:
     assert "Only On Trending</h1>" in body
     assert "arxiv.org/abs" not in body
     assert "First seen" in body
+
+
+def test_title_only_paper_links_to_an_arxiv_title_search_and_has_no_empty_panels(
+    client: Client,
+) -> None:
+    paper = make_paper(
+        "t:00112233445566aa",
+        'Sparse & Dense: Why $\\alpha$? "Quoted" <b>Bold</b>',
+        published=None,
+        authors=[],
+        categories=[],
+        abstract="",
+    )
+    link_repo(paper, "org", "no-history-yet")  # linked, no star snapshots
+    body = client.get(paper.get_absolute_url()).content.decode()
+    links = re.findall(r'<a class="button arxiv-search" href="([^"]+)"', body)
+    assert links == [
+        "https://arxiv.org/search/?query=Sparse+%26+Dense%3A+Why+%CE%B1%3F+%22Quoted%22"
+        "+%3Cb%3EBold%3C%2Fb%3E&amp;searchtype=title&amp;source=header"
+    ]
+    assert "Search arXiv for this title" in body
+    assert 'href="https://github.com/org/no-history-yet"' in body  # the code link stays
+    # No panel without content: no star chart section, no "no star history" filler.
+    assert "stars-heading" not in body
+    assert "No star history yet" not in body
+    for section in re.findall(r"<section\b.*?</section>", body, re.S):
+        text = re.sub(r"<h2[^>]*>.*?</h2>|<[^>]+>|\s+", "", section, flags=re.S)
+        assert text, f"empty panel: {section[:120]}"
+
+
+def test_paper_with_arxiv_id_has_no_title_search_link(client: Client) -> None:
+    make_paper("0704.0009", "Known Paper")
+    assert "arxiv-search" not in client.get("/papers/0704.0009").content.decode()
 
 
 @pytest.mark.parametrize(

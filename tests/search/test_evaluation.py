@@ -8,6 +8,7 @@ a stray ``.I 0``, ``-1`` codes, repeated ``.A`` tags, multi-line fields).
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import tempfile
 from io import StringIO
@@ -19,8 +20,12 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
+from papertrend.search.evaluation import report as report_format
 from papertrend.search.evaluation import runner
 from papertrend.search.evaluation.smart import (
+    Document,
+    EvalCollection,
+    Query,
     SmartFormatError,
     binary_gain,
     load_collection,
@@ -221,14 +226,57 @@ def test_a_system_that_finds_nothing_scores_zero() -> None:
     )
 
 
+def _collection(titles: dict[str, str], queries: dict[str, str]) -> EvalCollection:
+    return EvalCollection(
+        "c",
+        {key: Document(key, title, [], "") for key, title in titles.items()},
+        {qid: Query(qid, text) for qid, text in queries.items()},
+        {},
+    )
+
+
 def test_hybrid_ranking_is_the_sites_rrf(settings) -> None:
     settings.SEARCH_RRF_K = 60
     settings.SEARCH_KEYWORD_WEIGHT = settings.SEARCH_DENSE_WEIGHT = 1.0
-    fused = runner.hybrid_rankings({"q": ["a", "b", "c"]}, {"q": ["c", "d", "a"]})
+    collection = _collection({k: f"Paper {k}" for k in "abcd"}, {"q": "some words"})
+    dense = {"q": [("c", 0.9), ("d", 0.8), ("a", 0.7)]}
+    fused = runner.hybrid_rankings(collection, {"q": ["a", "b", "c"]}, dense, 0.0)
     # a: 1/61 + 1/63, c: 1/63 + 1/61 (tie, a seen first), b: 1/62, d: 1/62.
     assert fused == {"q": ["a", "c", "b", "d"]}
+    # The site's similarity floor: d, found by meaning alone at 0.8, is dropped at 0.85;
+    # keyword matches stay whatever their similarity.
+    fused = runner.hybrid_rankings(collection, {"q": ["a", "b", "c"]}, dense, 0.85)
+    assert fused == {"q": ["a", "c", "b"]}
     settings.SEARCH_DENSE_WEIGHT = 3.0
-    assert runner.hybrid_rankings({"q": ["a", "b"]}, {"q": ["b", "a"]}) == {"q": ["b", "a"]}
+    dense = {"q": [("b", 0.9), ("a", 0.8)]}
+    assert runner.hybrid_rankings(collection, {"q": ["a", "b"]}, dense, 0.0) == {"q": ["b", "a"]}
+
+
+def test_hybrid_ranking_puts_an_exact_title_first(settings) -> None:
+    settings.SEARCH_KEYWORD_WEIGHT, settings.SEARCH_DENSE_WEIGHT = 1.0, 3.0
+    titles = {"a": "Sparse attention for long documents", "b": "Long documents"}
+    collection = _collection(titles, {"q": "sparse attention for long documents."})
+    dense = {"q": [("b", 0.9), ("a", 0.8)]}
+    # Fusion alone puts b first (dense weight 3); the query is a's title.
+    assert runner.hybrid_rankings(collection, {"q": ["b", "a"]}, dense, 0.0) == {"q": ["a", "b"]}
+
+
+def test_queries_keep_the_sites_syntax() -> None:
+    # Quotes and operators reach the keyword side as typed (the site's parser reads
+    # them); the dense side embeds only the words, as dense.dense_search is given them.
+    assert runner.site_query(' "scare quotes" AND x\x00y ') == '"scare quotes" AND xy'
+    assert runner.dense_query('"deep belief" nets NOT vision author:hinton') == "deep belief nets"
+    assert runner.dense_query("author:hinton") == ""
+
+
+def test_title_queries_use_unique_titles_only() -> None:
+    collection = _collection(
+        {"a": "Algorithm 5", "b": "algorithm  5.", "c": "Sorting by merging", "d": ""},
+        {"q": "x"},
+    )
+    titled = runner.title_collection(collection)
+    assert {qid: q.text for qid, q in titled.queries.items()} == {"c": "Sorting by merging"}
+    assert titled.qrels == {"c": {"c": 1}}
 
 
 def test_triplet_rule_uses_the_vector_index() -> None:
@@ -333,7 +381,19 @@ def test_cacm_hybrid_keeps_the_better_system(shared_data: Path, static_model: st
     recall = {name: row.metrics["R@100"].mean for name, row in by_system.items()}
     best = max(("bm25", "dense"), key=ndcg.__getitem__)
     worst = "dense" if best == "bm25" else "bm25"
-    diff, se = runner.paired_difference(by_system["hybrid"], by_system[best])
+    diff, se = report_format.paired_difference(by_system["hybrid"], by_system[best])
     assert diff >= -2 * se, (ndcg, diff, se)
     assert ndcg["hybrid"] >= ndcg[worst] + 0.1, ndcg
     assert recall["hybrid"] >= max(recall["bm25"], recall["dense"]), recall
+
+
+def test_command_title_queries(static_model: str) -> None:
+    text = run_eval(
+        "--data-dir", str(FIXTURES), "--model", static_model, "--collection", "cacm", "--titles"
+    )
+    rows = re.findall(r"\| cacm titles \| (\w+) \| (\d+) \| first \| ([\d.]+) \|", text)
+    assert [system for system, _, _ in rows] == ["bm25", "dense", "hybrid"]
+    n = int(rows[0][1])
+    assert n > 0 and "documents have a unique title" in text
+    # The hybrid order puts an exact title's paper first whenever keywords find it.
+    assert float(rows[2][2]) >= float(rows[0][2])

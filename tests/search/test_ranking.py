@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 
+from papertrend.search import ranking
 from papertrend.search.ranking import RRF_K, hybrid_fuse, reciprocal_rank_fusion
 
 
@@ -115,3 +116,38 @@ def test_a_repeated_key_takes_no_rank_of_its_own() -> None:
     fused = reciprocal_rank_fusion({"keyword": ["a", "a", "b"]})
     assert [(f.key, f.ranks["keyword"]) for f in fused] == [("a", 1), ("b", 2)]
     assert fused[1].score == pytest.approx(1 / 62)
+
+
+# --- an exact title first (issue 15, item 7) ---------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("query", "title", "level"),
+    [
+        ("Sparse attention for long documents", "Sparse Attention for Long Documents", 2),
+        ("sparse attention for long documents.", "Sparse attention for long documents", 2),
+        ("BERT pre-training", "BERT: Pretraining", 2),
+        (r"Bal\'azs networks", "Balázs networks", 2),
+        ("Sparse atention for long documents", "Sparse attention for long documents", 1),
+        ("Book Selection of Censorship", "Book Selection and Censorship", 1),
+        ("sparse attention", "Sparse attention for long documents", 0),
+        ("", "Sparse attention", 0),
+    ],
+)
+def test_title_match_levels(query: str, title: str, level: int) -> None:
+    assert ranking.title_match(query, title) == level
+    assert ranking.is_title_match(query, title) == (level > 0)
+
+
+def test_promote_puts_exact_titles_first_then_near_ones_then_the_rest() -> None:
+    fused = reciprocal_rank_fusion({"keyword": ["near", "other", "exact"], "dense": ["dense-only"]})
+    titles = {
+        "exact": "Book Selection and Censorship",
+        "near": "Book Selection of Censorship",
+        "other": "Censorship in libraries",
+        "dense-only": "Book Selection and Censorship",  # not a keyword match: not promoted
+    }
+    order = ranking.promote_title_matches("book selection and censorship", fused, titles)
+    assert [e.key for e in order][:2] == ["exact", "near"]
+    assert {e.key for e in order} == set(titles)
+    assert ranking.promote_title_matches("x" * 1001, fused, titles) == fused

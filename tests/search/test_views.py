@@ -46,7 +46,8 @@ def test_query_is_kept_escaped_in_the_search_box(client: Client, seeded: None) -
 
 def test_total_and_pagination_links(client: Client, seeded: None) -> None:
     html = client.get("/search", {"q": "graph networks"}).content.decode()
-    assert "28 papers" in html
+    # Issue 15, item 6: the count says what it counts (no vectors: keyword matches only).
+    assert "28 keyword matches" in html
     assert 'href="?q=graph+networks&amp;page=2"' in html
     page2 = client.get("/search", {"q": "graph networks", "page": "2"}).content.decode()
     assert 'href="?q=graph+networks&amp;page=1"' in page2

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import re
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from django.contrib.auth.models import User
 from django.test import Client
+from django.utils import timezone
 
 from papertrend.accounts.models import Upvote
 from papertrend.papers.models import Paper
@@ -118,17 +119,29 @@ def test_month_feed(client: Client, march: None) -> None:
     ],
 )
 def test_previous_and_next_links(client: Client, url: str, previous: str, following: str) -> None:
+    # Adjacent periods that list papers (item 15: links never lead to an empty period).
+    for n, link in enumerate((previous, following)):
+        slug = link.rsplit("/", 1)[1]
+        start = parse_period(link.split("/")[2], slug).start
+        paper(f"2503.{n + 90:05d}", start)
     page = client.get(url).content.decode()
     assert f'<a rel="prev" class="feed-previous" href="{previous}">' in page
     assert f'<a rel="next" class="feed-next" href="{following}">' in page
 
 
 def test_no_next_link_into_the_future(client: Client) -> None:
-    today = date.today()
+    today = timezone.localdate()
+    paper("2503.00001", today - timedelta(days=3))
+    paper("2503.00002", today)
+    paper("2503.00003", today + timedelta(days=2))  # a feed day in the future: never linked
     page = client.get("/papers/date/today", follow=True)
-    assert page.redirect_chain[-1][0] == f"/papers/date/{today.isoformat()}"
-    assert 'rel="next"' not in page.content.decode()
-    assert 'rel="prev"' in page.content.decode()
+    assert page.redirect_chain[-1][0] == f"/papers/date/{today.isoformat()}?requested=today"
+    body = page.content.decode()
+    assert 'rel="next"' not in body
+    assert f'href="/papers/date/{today - timedelta(days=3)}"' in body
+    assert "shown-instead" not in body  # today's own papers: nothing to explain
+    earlier = client.get(f"/papers/date/{today - timedelta(days=3)}").content.decode()
+    assert f'<a rel="next" class="feed-next" href="/papers/date/{today}">' in earlier
 
 
 @pytest.mark.parametrize(
@@ -205,6 +218,78 @@ def test_parse_period() -> None:
 
 def test_today_goes_to_the_latest_listed_period(client: Client, march: None) -> None:
     # Nothing is listed today; the latest listed day (not in the future) is 2025-04-01.
-    assert client.get("/papers/date/today").url == "/papers/date/2025-04-01"
-    assert client.get("/papers/week/current").url == "/papers/week/2025-W14"
-    assert client.get("/papers/month/today").url == "/papers/month/2025-04"
+    assert client.get("/papers/date/today").url == "/papers/date/2025-04-01?requested=today"
+    assert client.get("/papers/week/current").url == "/papers/week/2025-W14?requested=current"
+    assert client.get("/papers/month/today").url == "/papers/month/2025-04?requested=today"
+
+
+# --- item 15 of issue 15: say which day is shown, never lead to an empty day ---------------
+
+
+def test_today_says_which_day_is_shown_and_why(client: Client, march: None) -> None:
+    today = timezone.localdate()
+    page = client.get("/papers/date/today", follow=True)
+    body = page.content.decode()
+    (notice,) = re.findall(r'<p class="notice shown-instead" role="note">(.*?)</p>', body)
+    today_label = f"{today:%A}, {today.day} {today:%B %Y}"
+    assert notice == (
+        f"No papers are listed for today ({today_label}), so this page shows the latest day "
+        "with papers: Tuesday, 1 April 2025. arXiv announces no papers at weekends and on "
+        "holidays."
+    )
+    assert keys_on(body) == ["2503.00010"]
+    assert '<time datetime="2025-04-01">Tuesday, 1 April 2025</time>' in body
+    week = client.get("/papers/week/current", follow=True).content.decode()
+    assert "the latest week with papers: Week 14 of 2025 (31 Mar to 6 Apr 2025)." in week
+    # The dated URL itself, reached directly, needs no explanation.
+    assert "shown-instead" not in client.get("/papers/date/2025-04-01").content.decode()
+
+
+def test_previous_and_next_skip_empty_periods(client: Client, march: None) -> None:
+    # Listed days: 10, 14, 16, 17, 31 March and 1 April (plus 27 Feb from the v1 day).
+    def links(url: str) -> tuple[str, str]:
+        body = client.get(url).content.decode()
+        prev = re.search(r'<a rel="prev" class="feed-previous" href="([^"]+)">', body)
+        nxt = re.search(r'<a rel="next" class="feed-next" href="([^"]+)">', body)
+        return (prev[1] if prev else "", nxt[1] if nxt else "")
+
+    assert links("/papers/date/2025-03-14") == (
+        "/papers/date/2025-03-10",
+        "/papers/date/2025-03-16",
+    )
+    assert links("/papers/date/2025-03-17") == (
+        "/papers/date/2025-03-16",
+        "/papers/date/2025-03-31",
+    )
+    # An empty day reached directly still links to the nearest days with papers.
+    assert links("/papers/date/2025-03-20") == (
+        "/papers/date/2025-03-17",
+        "/papers/date/2025-03-31",
+    )
+    assert links("/papers/date/2025-03-10") == (
+        "/papers/date/2025-02-27",
+        "/papers/date/2025-03-14",
+    )
+    assert links("/papers/date/2025-02-27") == ("", "/papers/date/2025-03-10")
+    assert links("/papers/date/2025-04-01")[1] == ""  # nothing later, up to today
+    assert links("/papers/week/2025-W14") == ("/papers/week/2025-W12", "")
+    assert links("/papers/month/2025-03") == ("/papers/month/2025-02", "/papers/month/2025-04")
+    # A hidden paper does not make its day worth a link.
+    paper("2503.00050", date(2025, 3, 12), hidden=True)
+    assert links("/papers/date/2025-03-14")[0] == "/papers/date/2025-03-10"
+    # Walking next from the first day visits only days with papers.
+    url, seen = "/papers/date/2025-02-27", []
+    while url:
+        body = client.get(url).content.decode()
+        assert "No papers in this day" not in body, url
+        seen.append(url.rsplit("/", 1)[1])
+        url = links(url)[1]
+    assert seen == [
+        "2025-02-27",
+        "2025-03-10",
+        "2025-03-14",
+        "2025-03-16",
+        "2025-03-17",
+        "2025-03-31",
+        "2025-04-01",
+    ]

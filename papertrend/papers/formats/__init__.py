@@ -19,7 +19,6 @@ have no extension; an ``.abs`` file can be empty).
 
 from __future__ import annotations
 
-import email.utils
 import importlib
 import itertools
 import json
@@ -29,10 +28,12 @@ import re
 from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import IO
 
 import defusedxml.ElementTree as SafeET
 
 from papertrend.papers import records
+from papertrend.papers.formats.dates import parse_timestamp
 from papertrend.papers.records import ParseResult, ParseStream, RecordError
 
 logger = logging.getLogger(__name__)
@@ -40,6 +41,7 @@ logger = logging.getLogger(__name__)
 __all__ = [
     "UNKNOWN",
     "UnknownFormat",
+    "XmlSafeReader",
     "count_hint",
     "detect",
     "fold",
@@ -47,6 +49,7 @@ __all__ = [
     "iter_records",
     "parse_arxiv_date",
     "parser_for",
+    "xml_safe",
 ]
 
 UNKNOWN = "unknown"  # RecordError.source_format of a file whose format could not be told
@@ -121,11 +124,11 @@ def parse_arxiv_date(text: str) -> datetime:
 
     Returns a timezone-aware UTC datetime. The common RFC 2822 shape with a
     four-digit year takes a fast path (the Kaggle import parses millions);
-    anything else (two-digit years, numeric zones, no weekday) goes through
-    ``email.utils.parsedate_to_datetime``.
+    anything else (two-digit years, numeric zones, no weekday, ``2025-9-10``)
+    goes through the lenient :func:`papertrend.papers.formats.dates.parse_timestamp`.
 
     Raises:
-        ValueError: not a date.
+        ValueError: not a date, or an ambiguous one (a ``DateError`` saying which).
     """
     parts = text.split()
     if len(parts) == 6 and parts[5] in ("GMT", "UTC") and len(parts[3]) == 4:
@@ -144,13 +147,7 @@ def parse_arxiv_date(text: str) -> datetime:
                 )
             except ValueError:
                 pass  # fall through to the general parser for a clearer message
-    try:
-        parsed = email.utils.parsedate_to_datetime(text.strip())
-    except (TypeError, ValueError, IndexError) as exc:
-        raise ValueError(f"not a date: {text!r}") from exc
-    if parsed.tzinfo is None:
-        return parsed.replace(tzinfo=UTC)
-    return parsed.astimezone(UTC)
+    return parse_timestamp(text)
 
 
 # arXiv sets the comments of a withdrawn version to a notice such as "This paper has
@@ -165,6 +162,33 @@ _WITHDRAWAL = re.compile(
 def is_withdrawal_notice(comments: str | None) -> bool:
     """True when a comments field is arXiv's withdrawal notice."""
     return bool(comments) and _WITHDRAWAL.search(comments or "") is not None
+
+
+# Control characters XML 1.0 forbids (tab, LF and CR are allowed). A single one
+# makes the whole document ill-formed, so one damaged record would lose the whole
+# file; none carries meaning in metadata, and in UTF-8 these bytes never occur inside
+# a multi-byte character, so they are dropped byte by byte before parsing.
+_XML_ILLEGAL = bytes(c for c in range(32) if c not in (9, 10, 13))
+
+
+def xml_safe(data: bytes) -> bytes:
+    """``data`` without the control bytes XML forbids (NUL among them)."""
+    return data.translate(None, _XML_ILLEGAL)
+
+
+class XmlSafeReader:
+    """A binary file wrapper whose ``read`` drops the bytes :func:`xml_safe` drops."""
+
+    def __init__(self, raw: IO[bytes]) -> None:
+        self._raw = raw
+
+    def read(self, size: int = -1) -> bytes:
+        """Up to ``size`` bytes, cleaned; b"" only at the end of the file."""
+        while True:
+            chunk = self._raw.read(size)
+            cleaned = chunk.translate(None, _XML_ILLEGAL)
+            if cleaned or not chunk:
+                return cleaned
 
 
 # ---------------------------------------------------------------------------
@@ -197,13 +221,39 @@ def detect(path: Path) -> str:
     stripped = head.removeprefix(b"\xef\xbb\xbf").lstrip()
     if not stripped:
         raise UnknownFormat(path, "empty file")
-    if b"\x00" in head:
-        raise UnknownFormat(path, "binary content")
+    if binary := _binary_content(head):
+        raise UnknownFormat(path, binary)
     if stripped.startswith(b"<"):
         return _detect_xml(path)
     if stripped[:1] in (b"{", b"["):
         return _detect_json(path, stripped)
     return _detect_text(path, stripped.decode("utf-8", errors="replace"))
+
+
+_COMPRESSED = {
+    b"\x1f\x8b": "gzip",
+    b"BZh": "bzip2",
+    b"\xfd7zXZ\x00": "xz",
+    b"PK\x03\x04": "zip",
+    b"(\xb5/\xfd": "zstd",
+}
+
+
+def _binary_content(head: bytes) -> str:
+    """Why ``head`` is not text (compressed, UTF-16, images, executables), or "" for text.
+
+    A stray NUL byte or an invalid UTF-8 sequence in an otherwise textual file does
+    not count: the parsers report or repair the records that hold them, and the rest
+    of the file loads. Binary data has NULs or invalid UTF-8 in more than 1% of bytes
+    (random bytes: about 0.4% NULs and most bytes invalid as UTF-8).
+    """
+    for magic, name in _COMPRESSED.items():
+        if head.startswith(magic):
+            return f"{name}-compressed content: decompress it first"
+    invalid = len(head) - len(head.decode("utf-8", errors="ignore").encode("utf-8"))
+    if head.count(b"\x00") * 100 > len(head) or invalid * 100 > len(head):
+        return "binary content"
+    return ""
 
 
 def _local(tag: str) -> tuple[str, str]:
@@ -218,39 +268,40 @@ def _detect_xml(path: Path) -> str:
     root_name = ""
     requested = ""
     in_metadata = False
-    try:
-        events = SafeET.iterparse(str(path), events=("start-ns", "start"))
-        for count, (event, item) in enumerate(events):
-            if count > _MAX_XML_ELEMENTS:
-                break
-            if event == "start-ns":
-                uri = str(item[1])  # start-ns events carry (prefix, uri)
-                if uri in _PREFIX_BY_NS:
-                    return _PREFIX_BY_NS[uri]
-                continue
-            ns, name = _local(item.tag)
-            if not root_name:
-                root_name = name
-                if ns == NS_ATOM and name == "feed":
-                    return records.ATOM
-                if name not in ("OAI-PMH", "ListRecords"):
-                    raise UnknownFormat(path, f"XML root <{name}> is not OAI-PMH or Atom")
-            elif name == "request":
-                requested = item.get("metadataPrefix", "")
-            elif name == "metadata":
-                in_metadata = True
-            elif in_metadata:
-                # First element inside <metadata> names the prefix by its namespace or,
-                # in files that dropped the namespace (<arXiv> under the OAI default
-                # namespace), by its name; bare <title>/<description> is stripped oai_dc.
-                if ns in _PREFIX_BY_NS:
-                    return _PREFIX_BY_NS[ns]
-                prefix = _PREFIX_BY_NAME.get(name, "") or _PREFIX_BY_NAME.get(requested, "")
-                return prefix or records.OAI_DC
-    except UnknownFormat:
-        raise
-    except Exception as exc:  # expat errors, defusedxml refusals (DTD entities)
-        raise UnknownFormat(path, f"unreadable XML: {exc}") from exc
+    with path.open("rb") as handle:
+        try:
+            events = SafeET.iterparse(XmlSafeReader(handle), events=("start-ns", "start"))
+            for count, (event, item) in enumerate(events):
+                if count > _MAX_XML_ELEMENTS:
+                    break
+                if event == "start-ns":
+                    uri = str(item[1])  # start-ns events carry (prefix, uri)
+                    if uri in _PREFIX_BY_NS:
+                        return _PREFIX_BY_NS[uri]
+                    continue
+                ns, name = _local(item.tag)
+                if not root_name:
+                    root_name = name
+                    if ns == NS_ATOM and name == "feed":
+                        return records.ATOM
+                    if name not in ("OAI-PMH", "ListRecords"):
+                        raise UnknownFormat(path, f"XML root <{name}> is not OAI-PMH or Atom")
+                elif name == "request":
+                    requested = item.get("metadataPrefix", "")
+                elif name == "metadata":
+                    in_metadata = True
+                elif in_metadata:
+                    # First element inside <metadata> names the prefix by its namespace or,
+                    # in files that dropped the namespace (<arXiv> under the OAI default
+                    # namespace), by its name; bare <title>/<description> is stripped oai_dc.
+                    if ns in _PREFIX_BY_NS:
+                        return _PREFIX_BY_NS[ns]
+                    prefix = _PREFIX_BY_NAME.get(name, "") or _PREFIX_BY_NAME.get(requested, "")
+                    return prefix or records.OAI_DC
+        except UnknownFormat:
+            raise
+        except Exception as exc:  # expat errors, defusedxml refusals (DTD entities)
+            raise UnknownFormat(path, f"unreadable XML: {exc}") from exc
     if not root_name:
         raise UnknownFormat(path, "XML without a root element")
     return _PREFIX_BY_NAME.get(requested, records.OAI_DC)
@@ -260,7 +311,7 @@ def _detect_json(path: Path, head: bytes) -> str:
     for line in head.splitlines()[:5]:
         try:
             first = json.loads(line)
-        except ValueError:
+        except (ValueError, RecursionError):  # a bad first line; the next ones may tell
             continue
         if isinstance(first, dict):
             if "id" in first and ("versions" in first or "authors_parsed" in first):
@@ -274,6 +325,8 @@ def _detect_json(path: Path, head: bytes) -> str:
         document = json.loads(path.read_bytes())
     except ValueError as exc:
         raise UnknownFormat(path, f"invalid JSON: {exc}") from exc
+    except RecursionError as exc:
+        raise UnknownFormat(path, "invalid JSON: nested too deeply to read") from exc
     if isinstance(document, dict) and {"url", "status_code", "body"} <= document.keys():
         return records.ATOM
     raise UnknownFormat(
@@ -399,10 +452,15 @@ def _parse_file(path: Path, fmt: str) -> ParseStream:
     except ImportError as exc:
         yield RecordError(fmt, str(path), f"no parser available for {fmt}: {exc}")
         return
+    read = 0
     try:
-        yield from parse(path)
+        for result in parse(path):
+            read += 1
+            yield result
     except Exception as exc:  # one broken file must not end a bulk import
-        yield RecordError(fmt, str(path), f"{type(exc).__name__}: {exc}")
+        # Say so when records were read: the ones after the failure are not.
+        rest = f" (the file was read up to its record {read})" if read else ""
+        yield RecordError(fmt, str(path), f"{type(exc).__name__}: {exc}{rest}")
 
 
 def count_hint(path: Path) -> int | None:

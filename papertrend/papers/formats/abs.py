@@ -168,7 +168,14 @@ def _apply(record: PaperRecord, key: str, value: str) -> None:
     date_key = _DATE_KEY.match(key)
     if date_key:
         number = int(date_key["version"] or 1)
-        record.versions.append(_version(number, value, record.arxiv_id or ""))
+        try:
+            record.versions.append(_version(number, value, record.arxiv_id or ""))
+        except AbsFormatError as exc:
+            if number == 1:  # v1's date is the paper's own: it cannot be dated without it
+                raise
+            # A later version's unreadable date is dropped and reported, not the paper.
+            record.problems.append(f"v{number} date: {exc}; it was dropped")
+            record.versions.append(VersionInfo(number=number, submitted=None))
     elif key == "DOI":
         record.doi = _DOI_PREFIX.sub("", value)
     elif key in _TEXT_FIELDS:

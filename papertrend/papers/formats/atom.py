@@ -5,7 +5,11 @@ Each ``<entry>`` becomes a :class:`~papertrend.papers.records.PaperRecord`:
 
 * ``<id>`` ``http://arxiv.org/abs/2104.12255v1`` gives the versionless identifier and
   the version the feed describes, recorded as ``VersionInfo(n, <updated>)``;
-* ``<published>`` is v1's date, ``<updated>`` that version's date;
+* ``<published>`` is v1's date, ``<updated>`` that version's date; an entry for a
+  later version also records ``VersionInfo(1, <published>)``, so the paper's
+  submission date, listing day and BibTeX year are v1's, not the revision's. A
+  ``<published>`` that cannot be read makes the entry an error (the paper could not
+  be dated); an unreadable ``<updated>`` is dropped and reported in ``problems``;
 * ``<author><name>`` is "Forenames Keyname" and is split with
   :func:`papertrend.papers.authors.parse_name`; ``arxiv:affiliation`` is attached;
 * ``arxiv:primary_category``, ``<category term>``, ``arxiv:comment``,
@@ -25,7 +29,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from xml.etree.ElementTree import Element, ParseError
 
@@ -34,7 +38,8 @@ from defusedxml import DefusedXmlException
 
 from papertrend.papers import identifiers
 from papertrend.papers.authors import parse_name
-from papertrend.papers.formats import is_withdrawal_notice
+from papertrend.papers.formats import is_withdrawal_notice, xml_safe
+from papertrend.papers.formats.dates import DateError, parse_timestamp
 from papertrend.papers.records import (
     ATOM,
     AuthorName,
@@ -82,7 +87,7 @@ def parse_feed(data: bytes, locator: str) -> AtomPage:
             never expanded), or a root other than Atom ``<feed>``.
     """
     try:
-        root = SafeET.fromstring(data, forbid_dtd=True)
+        root = SafeET.fromstring(xml_safe(data), forbid_dtd=True)
     except ParseError as exc:
         line, column = getattr(exc, "position", (0, 0))
         raise AtomFormatError(
@@ -130,6 +135,8 @@ def unwrap(data: bytes) -> tuple[int | None, bytes]:
         status = wrapper.get("status_code")
     except (ValueError, KeyError, TypeError, AttributeError) as exc:
         raise AtomFormatError(f"not a recorded API response: {exc}") from exc
+    except RecursionError as exc:
+        raise AtomFormatError("not a recorded API response: JSON nested too deeply") from exc
     if not isinstance(body, str) or not (status is None or isinstance(status, int)):
         raise AtomFormatError("not a recorded API response: body must be a string")
     return status, _undo_mojibake(body).encode("utf-8")
@@ -184,15 +191,17 @@ def _text(elem: Element, tag: str) -> str:
 
 
 def _timestamp(raw: str, what: str) -> datetime | None:
+    """``raw`` as UTC, None when empty.
+
+    Raises:
+        DateError: not a date; the message names the element.
+    """
     if not raw:
         return None
     try:
-        value = datetime.fromisoformat(raw.replace("Z", "+00:00"))
-    except ValueError:
-        raise ValueError(f"bad <{what}> timestamp {raw!r}") from None
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=UTC)
-    return value.astimezone(UTC)
+        return parse_timestamp(raw)
+    except DateError as exc:
+        raise DateError(f"<{what}>: {exc}") from None
 
 
 def _entry(entry: Element, entry_id: str, locator: str) -> PaperRecord:
@@ -202,8 +211,13 @@ def _entry(entry: Element, entry_id: str, locator: str) -> PaperRecord:
     title = _text(entry, f"{ATOM_NS}title")
     if not title:
         raise ValueError("missing or empty <title>")
+    problems: list[str] = []
     published = _timestamp(_text(entry, f"{ATOM_NS}published"), "published")
-    updated = _timestamp(_text(entry, f"{ATOM_NS}updated"), "updated")
+    try:
+        updated = _timestamp(_text(entry, f"{ATOM_NS}updated"), "updated")
+    except DateError as exc:
+        updated = None
+        problems.append(f"{exc}; the date was dropped")
     categories = [
         term for c in entry.findall(f"{ATOM_NS}category") if (term := (c.get("term") or "").strip())
     ]
@@ -227,7 +241,7 @@ def _entry(entry: Element, entry_id: str, locator: str) -> PaperRecord:
         authors=[_author(a) for a in entry.findall(f"{ATOM_NS}author")],
         categories=categories,
         primary_category=(primary.get("term") or "").strip() if primary is not None else "",
-        versions=[VersionInfo(parsed.version, updated)] if parsed.version else [],
+        versions=_versions(parsed.version, published, updated),
         published=published,
         updated=updated,
         comments=comments,
@@ -235,7 +249,25 @@ def _entry(entry: Element, entry_id: str, locator: str) -> PaperRecord:
         doi=doi,
         links=links,
         withdrawn=is_withdrawal_notice(comments),
+        problems=problems,
     )
+
+
+def _versions(
+    number: int | None, published: datetime | None, updated: datetime | None
+) -> list[VersionInfo]:
+    """The versions an entry dates: v``number`` at ``updated``, and v1 at ``published``.
+
+    ``<published>`` is v1's submission whatever version the entry describes, so an
+    entry for v7 still says when v1 came out; without it the paper would take v7's
+    date as its own.
+    """
+    if not number:
+        return []
+    if number == 1:
+        return [VersionInfo(1, published or updated)]
+    first = [VersionInfo(1, published)] if published else []
+    return [*first, VersionInfo(number, updated)]
 
 
 def _author(elem: Element) -> AuthorName:

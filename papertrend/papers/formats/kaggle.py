@@ -56,15 +56,70 @@ def parse(path: Path) -> ParseStream:
 def parse_line(raw: bytes | str, locator: str) -> ParseResult:
     """Turn one JSON line into a PaperRecord, or a RecordError saying what was wrong."""
     try:
-        row = json.loads(raw)
+        # strict=False: a raw control character (a NUL byte, say) inside a string is
+        # accepted as that character; ingest removes NULs (papers/validation.py).
+        row = json.loads(raw, strict=False)
     except ValueError as exc:
         return RecordError(KAGGLE, locator, f"invalid JSON: {exc}")
+    except RecursionError:
+        return RecordError(KAGGLE, locator, "invalid JSON: nested too deeply to read")
     if not isinstance(row, dict):
         return RecordError(KAGGLE, locator, f"expected a JSON object, got {type(row).__name__}")
     try:
+        _check_types(row)
         return _record(row, locator)
     except (ValueError, TypeError, KeyError, AttributeError) as exc:
         return RecordError(KAGGLE, locator, str(exc) or type(exc).__name__)
+
+
+# The JSON type each field must have when present (null counts as absent).
+_STRING_FIELDS = (
+    "id",
+    "submitter",
+    "authors",
+    "title",
+    "comments",
+    "journal-ref",
+    "doi",
+    "report-no",
+    "categories",
+    "license",
+    "abstract",
+)
+
+
+def _check_types(row: dict[str, Any]) -> None:
+    """Raise ValueError naming the first field whose JSON type is not what the spec says."""
+    for name in _STRING_FIELDS:
+        value = row.get(name)
+        if value is not None and not isinstance(value, str):
+            raise ValueError(f"{name}: expected a string, got {_json_type(value)}")
+    versions = row.get("versions")
+    if versions is not None:
+        if not isinstance(versions, list):
+            raise ValueError(f"versions: expected a list, got {_json_type(versions)}")
+        for item in versions:
+            if not isinstance(item, dict):
+                raise ValueError(f"versions: expected objects, got {_json_type(item)}")
+            for key in ("version", "created"):
+                if item.get(key) is not None and not isinstance(item[key], str):
+                    raise ValueError(f"versions: {key} is {_json_type(item[key])}, not a string")
+    parsed = row.get("authors_parsed")
+    if parsed is not None and not (
+        isinstance(parsed, list)
+        and all(
+            isinstance(parts, list) and all(isinstance(p, str | None) for p in parts)
+            for parts in parsed
+        )
+    ):
+        raise ValueError("authors_parsed: expected a list of lists of strings")
+
+
+def _json_type(value: Any) -> str:
+    names = {dict: "an object", list: "a list", bool: "a boolean", str: "a string"}
+    if isinstance(value, float) and value != value:
+        return "NaN"
+    return names.get(type(value), "a number")
 
 
 def _record(row: dict[str, Any], locator: str) -> PaperRecord:
@@ -78,7 +133,8 @@ def _record(row: dict[str, Any], locator: str) -> PaperRecord:
     title = fold_whitespace(row.get("title"))
     if not title:
         raise ValueError(f"{arxiv_id}: missing title")
-    versions = _versions(row.get("versions") or [], arxiv_id)
+    problems: list[str] = []
+    versions = _versions(row.get("versions") or [], arxiv_id, problems)
     comments = fold_whitespace(row.get("comments"))
     categories = (row.get("categories") or "").split()
     return PaperRecord(
@@ -99,22 +155,34 @@ def _record(row: dict[str, Any], locator: str) -> PaperRecord:
         license=(row.get("license") or "").strip(),
         submitter=fold_whitespace(row.get("submitter")),
         withdrawn=is_withdrawal_notice(comments),
+        problems=problems,
     )
 
 
-def _versions(raw: list[dict[str, str]], arxiv_id: str) -> list[VersionInfo]:
+def _versions(raw: list[dict[str, str]], arxiv_id: str, problems: list[str]) -> list[VersionInfo]:
+    """The ``versions`` list, sorted by number; dates are read leniently (``formats.dates``).
+
+    An unreadable or ambiguous ``created`` of v1 makes the line an error (v1's date is
+    the paper's own); a later version's is dropped and noted in ``problems``.
+
+    Raises:
+        ValueError: a bad version label, or v1's date cannot be read.
+    """
     versions = []
     for item in raw:
         label = item.get("version", "")
         if not label.startswith("v") or not label[1:].isdigit():
             raise ValueError(f"{arxiv_id}: bad version label {label!r}")
         created = item.get("created")
-        versions.append(
-            VersionInfo(
-                number=int(label[1:]),
-                submitted=parse_arxiv_date(created) if created else None,
-            )
-        )
+        submitted = None
+        if created:
+            try:
+                submitted = parse_arxiv_date(created)
+            except ValueError as exc:
+                if label == "v1":
+                    raise ValueError(f"{arxiv_id}: {label} date: {exc}") from None
+                problems.append(f"{label} date: {exc}; it was dropped")
+        versions.append(VersionInfo(number=int(label[1:]), submitted=submitted))
     versions.sort(key=lambda version: version.number)
     return versions
 

@@ -14,6 +14,17 @@ element in the OAI namespace instead of its own, and the simplified quant-ph dum
 (root ``<ListRecords>``, metadata ``<title>/<description>/<date>`` with no wrapper and
 no namespaces) are read as ``oai_dc``.
 
+Dates are read leniently (``2025-9-10`` included, see ``formats.dates``). The header
+datestamp of a record that describes only a paper's first version is taken as the day
+arXiv announced it (``PaperRecord.announced``) when it falls within
+``records.ANNOUNCEMENT_WINDOW`` of v1's date: a paper held in moderation is listed on
+the day it came out, not on its submission day. A later stamp on a first version is a
+metadata fix (the real ListRecords page stamps a 2007 v1 with 2014-11-18) and is
+ignored. An unreadable datestamp, ``updated`` or later-version date is dropped and
+reported in ``PaperRecord.problems``; an unreadable v1 date (``created``, the first
+``<version>`` or ``dc:date``) makes the record an error, since the paper could not be
+dated.
+
 Deleted records (``<header status="deleted">``) carry no metadata: they are skipped,
 their identifiers listed in :attr:`OaiPage.deleted`, and their datestamps still count
 towards :attr:`OaiPage.max_datestamp` so an incremental harvest moves past them.
@@ -30,7 +41,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import IO, Any
+from typing import Any, Protocol
 from xml.etree.ElementTree import Element, ParseError
 
 import defusedxml.ElementTree as SafeET
@@ -38,7 +49,8 @@ from defusedxml import DefusedXmlException
 
 from papertrend.papers import identifiers
 from papertrend.papers.authors import split_authors
-from papertrend.papers.formats import is_withdrawal_notice, parse_arxiv_date
+from papertrend.papers.formats import XmlSafeReader, is_withdrawal_notice, parse_arxiv_date
+from papertrend.papers.formats.dates import DateError, parse_day
 from papertrend.papers.records import (
     OAI_ARXIV,
     OAI_ARXIVRAW,
@@ -49,6 +61,7 @@ from papertrend.papers.records import (
     ParseStream,
     RecordError,
     VersionInfo,
+    plausible_announcement,
 )
 from papertrend.papers.text import fold_whitespace
 
@@ -123,7 +136,7 @@ def parse(path: Path) -> ParseStream:
     page = OaiPage()
     try:
         with path.open("rb") as fh:
-            yield from _scan(fh, str(path), page)
+            yield from _scan(XmlSafeReader(fh), str(path), page)
     except OaiFormatError as exc:
         yield RecordError(OAI_DC, str(path), str(exc))
         return
@@ -140,7 +153,13 @@ def _local(tag: object) -> str:
     return tag.rsplit("}", 1)[-1] if isinstance(tag, str) else ""
 
 
-def _scan(source: IO[bytes], locator: str, page: OaiPage) -> Iterator[ParseResult]:
+class _Readable(Protocol):
+    """What iterparse reads: a file, ``io.BytesIO`` or the NUL-dropping ``XmlSafeReader``."""
+
+    def read(self, size: int = -1, /) -> bytes: ...
+
+
+def _scan(source: _Readable, locator: str, page: OaiPage) -> Iterator[ParseResult]:
     """Stream the records of one response, filling ``page``'s paging and error fields."""
     number = 0
     root_seen = False
@@ -190,18 +209,54 @@ def _record(elem: Element, locator: str, page: OaiPage) -> ParseResult | None:
     """Parse one ``<record>``; None for a deleted record (noted on ``page``)."""
     header = _child(elem, "header")
     header_id = _text(header, "identifier") if header is not None else ""
-    if header is not None:
-        stamp = _text(header, "datestamp")
-        if stamp:
-            try:
-                day = date.fromisoformat(stamp[:10])
-            except ValueError:
-                return RecordError(OAI_DC, locator, f"bad datestamp {stamp!r}")
-            if page.max_datestamp is None or day > page.max_datestamp:
-                page.max_datestamp = day
-        if header.get("status") == "deleted":
-            page.deleted.append(header_id)
-            return None
+    stamp, stamp_problem = _datestamp(header)
+    if stamp is not None and (page.max_datestamp is None or stamp > page.max_datestamp):
+        page.max_datestamp = stamp
+    if header is not None and header.get("status") == "deleted":
+        page.deleted.append(header_id)
+        return None
+    result = _metadata(elem, header_id, locator)
+    if isinstance(result, PaperRecord):
+        if stamp_problem:
+            result.problems.append(stamp_problem)
+        if stamp is not None and _announced_on(result, stamp):
+            result.announced = stamp
+    return result
+
+
+def _datestamp(header: Element | None) -> tuple[date | None, str]:
+    """The header's datestamp day (None when absent or unreadable) and what was wrong."""
+    raw = _text(header, "datestamp") if header is not None else ""
+    if not raw:
+        return None, ""
+    try:
+        return parse_day(raw), ""
+    except DateError as exc:
+        return None, f"header datestamp: {exc}; it was dropped"
+
+
+def _announced_on(record: PaperRecord, stamp: date) -> bool:
+    """True when ``stamp`` is the day arXiv announced ``record``'s paper.
+
+    Only a record of a first version alone says that (any later version moves the
+    stamp), and only within ``ANNOUNCEMENT_WINDOW`` of v1's date. A record with a
+    dropped date cannot tell, so it never does.
+    """
+    if record.problems:
+        return False
+    if record.versions:
+        if max(v.number for v in record.versions) != 1:
+            return False
+        first = record.versions[0].submitted
+    else:
+        if record.updated is not None and record.updated != record.published:
+            return False
+        first = record.published
+    return plausible_announcement(first, stamp)
+
+
+def _metadata(elem: Element, header_id: str, locator: str) -> ParseResult:
+    """The record's metadata as a PaperRecord, or a RecordError saying what was wrong."""
     metadata = _child(elem, "metadata")
     if metadata is None:
         return RecordError(OAI_DC, locator, "record has no <metadata>")
@@ -252,12 +307,27 @@ def _arxiv_id(raw: str, header_id: str) -> str:
 
 
 def _day(raw: str, what: str) -> datetime | None:
+    """``raw`` as 00:00 UTC of its day (None when empty); time parts are ignored.
+
+    Raises:
+        DateError: not a date; the message names ``what``.
+    """
     if not raw:
         return None
     try:
-        return datetime.combine(date.fromisoformat(raw[:10]), datetime.min.time(), UTC)
-    except ValueError:
-        raise ValueError(f"bad {what} date {raw!r}") from None
+        day = parse_day(raw)
+    except DateError as exc:
+        raise DateError(f"{what}: {exc}") from None
+    return datetime(day.year, day.month, day.day, tzinfo=UTC)
+
+
+def _optional_day(raw: str, what: str, problems: list[str]) -> datetime | None:
+    """:func:`_day`, but an unreadable date is dropped and noted in ``problems``."""
+    try:
+        return _day(raw, what)
+    except DateError as exc:
+        problems.append(f"{exc}; it was dropped")
+        return None
 
 
 def _arxiv(body: Element, header_id: str, locator: str) -> PaperRecord:
@@ -274,6 +344,7 @@ def _arxiv(body: Element, header_id: str, locator: str) -> PaperRecord:
                 affiliation="; ".join(a for a in affiliations if a),
             )
         )
+    problems: list[str] = []
     return PaperRecord(
         source_format=OAI_ARXIV,
         locator=locator,
@@ -282,8 +353,9 @@ def _arxiv(body: Element, header_id: str, locator: str) -> PaperRecord:
         abstract=_text(body, "abstract"),
         authors=authors,
         categories=_text(body, "categories").split(),
-        published=_day(_text(body, "created"), "created"),
-        updated=_day(_text(body, "updated"), "updated"),
+        published=_day(_text(body, "created"), "created"),  # v1's date: needed
+        updated=_optional_day(_text(body, "updated"), "updated", problems),
+        problems=problems,
         **_arxiv_fields(body),
     )
 
@@ -306,15 +378,19 @@ def _arxiv_fields(body: Element) -> dict[str, Any]:
 def _arxiv_raw(body: Element, header_id: str, locator: str) -> PaperRecord:
     """metadataPrefix=arXivRaw: every version with its date and size, authors as a string."""
     versions = []
+    problems: list[str] = []
     for elem in _children(body, "version"):
         label = (elem.get("version") or "").strip().lower()
         if not re.fullmatch(r"v\d+", label):
             raise ValueError(f"bad version label {label!r}")
         raw_date = _text(elem, "date")
         try:
-            submitted = parse_arxiv_date(raw_date)
-        except ValueError:
-            raise ValueError(f"bad date {raw_date!r} for {label}") from None
+            submitted: datetime | None = parse_arxiv_date(raw_date)
+        except ValueError as exc:
+            if label == "v1":  # the paper's own date: without it, it cannot be dated
+                raise ValueError(f"{label} date: {exc}") from None
+            problems.append(f"{label} date: {exc}; it was dropped")
+            submitted = None
         versions.append(VersionInfo(int(label[1:]), submitted, _text(elem, "size")))
     versions.sort(key=lambda v: v.number)
     return PaperRecord(
@@ -329,6 +405,7 @@ def _arxiv_raw(body: Element, header_id: str, locator: str) -> PaperRecord:
         published=versions[0].submitted if versions else None,
         updated=versions[-1].submitted if versions else None,
         submitter=_text(body, "submitter"),
+        problems=problems,
         **_arxiv_fields(body),
     )
 
@@ -350,7 +427,11 @@ def _dublin_core(body: Element, header_id: str, locator: str) -> PaperRecord:
             comments = comments or text.removeprefix("Comment:").strip()
         elif text and not abstract:
             abstract = text
-    dates = [_day(fold_whitespace(d.text or ""), "dc:date") for d in _children(body, "date")]
+    raw_dates = [fold_whitespace(d.text or "") for d in _children(body, "date")]
+    problems: list[str] = []
+    # The first dc:date is v1's: without it the paper cannot be dated. Later ones may go.
+    dates = [_day(raw, "first dc:date") for raw in raw_dates[:1]]
+    dates += [_optional_day(raw, "dc:date", problems) for raw in raw_dates[1:]]
     subjects = [fold_whitespace(s.text or "") for s in _children(body, "subject")]
     categories = [s for s in subjects if _CATEGORY_CODE.match(s)]
     if not categories and "/" in arxiv_id:
@@ -372,6 +453,7 @@ def _dublin_core(body: Element, header_id: str, locator: str) -> PaperRecord:
         categories=categories,
         published=dates[0] if dates else None,
         updated=dates[-1] if len(dates) > 1 else None,
+        problems=problems,
         comments=comments,
         journal_ref=journal_ref,
         doi=doi,

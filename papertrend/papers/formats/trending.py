@@ -16,11 +16,13 @@ There is no spec; the layout is what a browser's "save as text" gives::
     ...
 
 Each paragraph is one line and paragraphs are separated by blank lines; papers
-alternate title, abstract. A title is told from an abstract by length and shape
-(titles are short and do not end in a full stop), so a paper missing its
-abstract, or an abstract split into two paragraphs, does not shift every later
-pairing. Papers carry no arXiv id: ``arxiv_id`` is None and ingest matches them
-by title.
+alternate title, abstract. A title is told from an abstract by shape: titles are
+short (the real page's longest has 16 words) and never end in a full stop, while
+an abstract of any length, even one short sentence, ends in one. So a paper
+missing its abstract, or an abstract split into two paragraphs, does not shift
+every later pairing, and a short abstract is not taken for the title of a paper
+of its own. Papers carry no arXiv id: ``arxiv_id`` is None and ingest matches
+them by title.
 """
 
 from __future__ import annotations
@@ -45,7 +47,7 @@ _DATE_LINE = re.compile(
     re.IGNORECASE,
 )
 _TITLE_MAX = 300  # longest real title on the page is 115 characters; abstracts run 1,400+
-_PROSE_MIN = 120
+_TITLE_MAX_WORDS = 30  # longest real title has 16 words
 
 
 def parse(path: Path) -> ParseStream:
@@ -79,7 +81,7 @@ def parse_text(text: str, source: str, saved: date) -> ParseStream:
         if day and pending is None:
             announced = _resolve_date(day, saved)
             continue
-        if not _is_abstract(line):
+        if not _reads_as_prose(line):
             if pending is not None:  # two titles in a row: the first had no abstract
                 papers += 1
                 last = _record(source, papers, pending, "", announced)
@@ -110,11 +112,13 @@ def _paragraphs(text: str) -> list[tuple[int, str]]:
     return [(index, line.strip()) for index, line in enumerate(lines, start=1) if line.strip()]
 
 
-def _is_abstract(line: str) -> bool:
-    if len(line) > _TITLE_MAX:
-        return True
-    # A shorter paragraph is an abstract when it reads as prose: several sentences.
-    return len(line) >= _PROSE_MIN and line.endswith(".") and line.count(". ") >= 2
+def _reads_as_prose(line: str) -> bool:
+    """True for an abstract (or part of one), False for what can only be a title.
+
+    Prose ends in a full stop (an ellipsis too) or is longer than any title; a short
+    one-sentence abstract ("We release a dataset.") is still prose, not a title.
+    """
+    return line.endswith(".") or len(line) > _TITLE_MAX or len(line.split()) > _TITLE_MAX_WORDS
 
 
 def _record(

@@ -9,13 +9,24 @@ Every system goes through the code the site runs:
   abstract)`` and on the query, nearest neighbours from ``vectors.build_index``
   (exact below ``settings.VECTOR_EXACT_MAX`` vectors, as on the site; HNSW with
   the site's ``hnsw_params()`` when ``ann`` is set).
-* ``hybrid``: ``ranking.hybrid_fuse`` of the two top-``DEPTH`` lists (it reads
-  ``SEARCH_RRF_K`` and the run weights from the settings).
+* ``hybrid``: ``ranking.fuse_with_floor`` of the two top-``SEARCH_CANDIDATES``
+  lists, the site's candidate pools (RRF with ``SEARCH_RRF_K`` and the run weights
+  from the settings; papers found by meaning alone only above the model's
+  similarity floor), then ``ranking.promote_title_matches``, as the site's hybrid
+  mode does; the top ``DEPTH`` are scored.
 
-Queries are prepared as the search page prepares them (NUL removed, stripped, cut
-at ``service.MAX_QUERY_CHARS``), with one change: double quotes are removed
-before keyword search, because in these collections they are scare quotes, while
-the site reads them as required phrases.
+Queries are prepared exactly as the search page prepares them (NUL removed,
+stripped, cut at ``service.MAX_QUERY_CHARS``): the keyword side reads the same
+query language (quotes are preferred phrases, capitalised ``AND``/``OR``/``NOT``
+operators), the dense side embeds ``querytext.meaning_text`` of it (nothing when
+that is empty, as on the site), and the dense system alone keeps only neighbours
+above the similarity floor, as semantic mode does.
+``tests/search/test_site_queries.py`` checks that the hybrid order equals the
+search page's for the same papers.
+
+With ``titles``, each document's own title is also a query (documents whose title
+is unique in the collection): the share ranked first shows whether an exact title
+puts its paper on top.
 
 Scores come from ``ir-measures`` (https://ir-measur.es/, which runs trec_eval
 through pytrec_eval): nDCG@10 (linear gain = the judged grade, log2 discount),
@@ -33,8 +44,8 @@ import hashlib
 import math
 import tempfile
 import time
+from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -46,9 +57,16 @@ from tqdm import tqdm
 
 from papertrend.search.backend import SearchIndex
 from papertrend.search.embedders import Embedder, document_text
-from papertrend.search.evaluation.smart import EvalCollection
+from papertrend.search.evaluation.report import ResultRow, Score
+from papertrend.search.evaluation.smart import EvalCollection, Query
 from papertrend.search.evaluation.triplets import CouplingSet, Triplet
-from papertrend.search.ranking import hybrid_fuse
+from papertrend.search.querytext import meaning_text, parse_query
+from papertrend.search.ranking import (
+    fuse_with_floor,
+    min_similarity,
+    promote_title_matches,
+    title_words,
+)
 from papertrend.search.vectors import VectorIndex, build_index
 
 DEPTH = 100  # results taken from each system, candidates fused, and evaluation depth
@@ -57,44 +75,7 @@ MEASURES: dict[str, Any] = {"nDCG@10": nDCG @ 10, "MAP@100": AP @ 100, "R@100": 
 EMBED_CHUNK = 256  # texts per progress-bar step
 
 Ranking = dict[str, list[str]]  # query id -> document ids, best first
-
-
-@dataclass
-class Score:
-    """A measure over queries: ``mean``, its standard error ``se`` (sample standard
-    deviation / sqrt(n); 0 for n < 2) and the per-query values."""
-
-    mean: float
-    se: float
-    per_query: dict[str, float]
-
-    @classmethod
-    def of(cls, per_query: dict[str, float]) -> Score:
-        values = np.array(list(per_query.values()), dtype=np.float64)
-        n = len(values)
-        mean = float(values.mean()) if n else 0.0
-        se = float(values.std(ddof=1) / math.sqrt(n)) if n > 1 else 0.0
-        return cls(mean, se, per_query)
-
-
-@dataclass
-class ResultRow:
-    """One line of the report: a system's ``metrics`` on ``data`` over ``n`` queries."""
-
-    data: str
-    system: str
-    n: int
-    metrics: dict[str, Score]
-    kind: str = "retrieval"  # or "related" (the related-papers table)
-
-
-@dataclass
-class Report:
-    """Everything ``papertrend eval`` prints: settings, rows, notes."""
-
-    config: dict[str, Any]
-    rows: list[ResultRow] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
+DenseRanking = dict[str, list[tuple[str, float]]]  # ... with cosine similarities
 
 
 def site_query(text: str) -> str:
@@ -104,16 +85,11 @@ def site_query(text: str) -> str:
     return text.replace("\x00", "").strip()[:MAX_QUERY_CHARS]
 
 
-def keyword_query(text: str) -> str:
-    """``site_query`` without double quotes (scare quotes in test queries, not phrases)."""
-    return site_query(text).replace('"', " ")
-
-
 def dense_query(text: str) -> str:
     """The text ``dense.dense_search`` would embed for the query ``text``."""
     from papertrend.search.dense import MAX_QUERY_CHARS
 
-    return site_query(text)[:MAX_QUERY_CHARS]
+    return meaning_text(site_query(text)).strip()[:MAX_QUERY_CHARS]
 
 
 def vector_index(vectors: np.ndarray, *, ann: bool) -> VectorIndex:
@@ -159,8 +135,13 @@ def embed(
     return vectors
 
 
-def bm25_rankings(collection: EvalCollection, qids: Iterable[str], index_dir: Path) -> Ranking:
-    """Top-``DEPTH`` keyword results per query from a tantivy index built in ``index_dir``."""
+def pool_size() -> int:
+    """Candidates taken from each system, as the site's hybrid mode takes them."""
+    return max(DEPTH, settings.SEARCH_CANDIDATES)
+
+
+def keyword_index(collection: EvalCollection, index_dir: Path) -> SearchIndex:
+    """A tantivy index of the collection's documents, built in ``index_dir``."""
     index = SearchIndex(index_dir)
     with index.writer() as writer:
         for doc in collection.documents.values():
@@ -178,9 +159,14 @@ def bm25_rankings(collection: EvalCollection, qids: Iterable[str], index_dir: Pa
                 }
             )
         writer.commit()
+    return index
+
+
+def bm25_rankings(collection: EvalCollection, qids: Iterable[str], index: SearchIndex) -> Ranking:
+    """Top-``pool_size()`` keyword results per query from ``keyword_index``'s index."""
     rankings = {}
     for qid in qids:
-        hits, _ = index.search(keyword_query(collection.queries[qid].text), limit=DEPTH)
+        hits, _ = index.search(site_query(collection.queries[qid].text), limit=pool_size())
         rankings[qid] = [hit.key for hit in hits]
     return rankings
 
@@ -192,8 +178,9 @@ def dense_rankings(
     *,
     ann: bool,
     cache_dir: Path | None = None,
-) -> Ranking:
-    """Top-``DEPTH`` nearest documents per query by cosine similarity."""
+) -> DenseRanking:
+    """Top-``pool_size()`` nearest documents per query, with their cosine similarity;
+    none for a query with nothing to search by meaning (as on the site)."""
     docs = [doc for doc in collection.documents.values() if not doc.is_empty]
     doc_vectors = embed(
         embedder,
@@ -201,25 +188,57 @@ def dense_rankings(
         desc=f"{collection.name}: documents",
         cache_dir=cache_dir,
     )
+    texts = {qid: dense_query(collection.queries[qid].text) for qid in qids}
+    asked = [qid for qid in qids if texts[qid]]
     query_vectors = embed(
         embedder,
-        [dense_query(collection.queries[qid].text) for qid in qids],
+        [texts[qid] for qid in asked],
         desc=f"{collection.name}: queries",
         cache_dir=cache_dir,
     )
     index = vector_index(doc_vectors, ann=ann)
+    found = {
+        qid: [(docs[hit.label].id, hit.score) for hit in index.search(vector, pool_size())]
+        for qid, vector in zip(asked, query_vectors, strict=True)
+    }
+    return {qid: found.get(qid, []) for qid in qids}
+
+
+def satisfying_rankings(
+    collection: EvalCollection, dense: DenseRanking, index: SearchIndex
+) -> DenseRanking:
+    """``dense`` without the neighbours that fail their query's ``field:`` parts or
+    ``NOT`` words (``SearchIndex.satisfying``), as the site removes them."""
+    checked = {}
+    for qid, hits in dense.items():
+        query = site_query(collection.queries[qid].text)
+        if hits and parse_query(query).constrained:
+            allowed = index.satisfying(query, [key for key, _ in hits])
+            hits = [(key, similarity) for key, similarity in hits if key in allowed]
+        checked[qid] = hits
+    return checked
+
+
+def semantic_rankings(dense: DenseRanking, floor: float) -> Ranking:
+    """The dense system as semantic mode shows it: neighbours at or above ``floor``."""
     return {
-        qid: [docs[hit.label].id for hit in index.search(vector, DEPTH)]
-        for qid, vector in zip(qids, query_vectors, strict=True)
+        qid: [e.key for e in fuse_with_floor([], hits[:DEPTH], floor)]
+        for qid, hits in dense.items()
     }
 
 
-def hybrid_rankings(keyword: Ranking, dense: Ranking) -> Ranking:
-    """Per query, the site's RRF of the two lists (``ranking.hybrid_fuse``), top ``DEPTH``."""
-    return {
-        qid: [fused.key for fused in hybrid_fuse(keyword[qid][:DEPTH], dense[qid][:DEPTH])][:DEPTH]
-        for qid in keyword
-    }
+def hybrid_rankings(
+    collection: EvalCollection, keyword: Ranking, dense: DenseRanking, floor: float
+) -> Ranking:
+    """Per query, the site's hybrid order (``ranking.fuse_with_floor`` of the two
+    lists, then ``ranking.promote_title_matches``), top ``DEPTH``."""
+    titles = {doc.id: doc.title for doc in collection.documents.values()}
+    rankings = {}
+    for qid in keyword:
+        fused = fuse_with_floor(keyword[qid], dense[qid], floor)
+        query = meaning_text(site_query(collection.queries[qid].text))
+        rankings[qid] = [e.key for e in promote_title_matches(query, fused, titles)][:DEPTH]
+    return rankings
 
 
 def score_rankings(
@@ -247,6 +266,42 @@ def score_rankings(
     return {label: Score.of(values) for label, values in per_query.items()}
 
 
+def system_rankings(
+    collection: EvalCollection,
+    qids: Sequence[str],
+    systems: Sequence[str],
+    embedder: Embedder | None,
+    *,
+    ann: bool = False,
+    cache_dir: Path | None = None,
+    floor: float | None = None,
+) -> dict[str, Ranking]:
+    """Each of ``systems`` (a subset of ``SYSTEMS``) run on the queries ``qids``.
+
+    ``embedder`` is needed for "dense" and "hybrid"; ``floor`` is the similarity
+    floor (default: the site's, ``ranking.min_similarity`` of the model).
+
+    Raises:
+        ValueError: "dense" or "hybrid" without an embedder.
+    """
+    runs: dict[str, Ranking] = {}
+    with tempfile.TemporaryDirectory(prefix="papertrend-eval-") as folder:
+        # The dense side needs the keyword index too, for queries with NOT or field: parts.
+        index = keyword_index(collection, Path(folder) / "index")
+        if {"bm25", "hybrid"} & set(systems):
+            runs["bm25"] = bm25_rankings(collection, qids, index)
+        if {"dense", "hybrid"} & set(systems):
+            if embedder is None:
+                raise ValueError("dense and hybrid need an embedder")
+            floor = min_similarity(embedder.name) if floor is None else floor
+            neighbours = dense_rankings(collection, qids, embedder, ann=ann, cache_dir=cache_dir)
+            neighbours = satisfying_rankings(collection, neighbours, index)
+            runs["dense"] = semantic_rankings(neighbours, floor)
+            if "hybrid" in systems:
+                runs["hybrid"] = hybrid_rankings(collection, runs["bm25"], neighbours, floor)
+    return {system: {q: ranked[:DEPTH] for q, ranked in runs[system].items()} for system in systems}
+
+
 def evaluate_collection(
     collection: EvalCollection,
     systems: Sequence[str],
@@ -254,10 +309,12 @@ def evaluate_collection(
     *,
     ann: bool = False,
     cache_dir: Path | None = None,
+    floor: float | None = None,
 ) -> tuple[list[ResultRow], list[str]]:
     """Rows for ``systems`` (a subset of ``SYSTEMS``) on a SMART collection, and notes.
 
-    ``embedder`` is needed for "dense" and "hybrid".
+    ``embedder`` is needed for "dense" and "hybrid"; ``floor`` is the similarity
+    floor (default: the site's, ``ranking.min_similarity`` of the model).
     """
     qids = collection.judged_queries()
     notes = list(collection.notes)
@@ -267,16 +324,9 @@ def evaluate_collection(
         + (f"; {unjudged} without judgments are excluded" if unjudged else "")
     )
     started = time.monotonic()
-    runs: dict[str, Ranking] = {}
-    if {"bm25", "hybrid"} & set(systems):
-        with tempfile.TemporaryDirectory(prefix="papertrend-eval-") as folder:
-            runs["bm25"] = bm25_rankings(collection, qids, Path(folder) / "index")
-    if {"dense", "hybrid"} & set(systems):
-        if embedder is None:
-            raise ValueError("dense and hybrid need an embedder")
-        runs["dense"] = dense_rankings(collection, qids, embedder, ann=ann, cache_dir=cache_dir)
-    if "hybrid" in systems:
-        runs["hybrid"] = hybrid_rankings(runs["bm25"], runs["dense"])
+    runs = system_rankings(
+        collection, qids, systems, embedder, ann=ann, cache_dir=cache_dir, floor=floor
+    )
     rows = [
         ResultRow(
             collection.name, system, len(qids), score_rankings(collection.qrels, runs[system], qids)
@@ -290,6 +340,57 @@ def evaluate_collection(
         notes.append(f"{collection.name}: {system} returned nothing for {count} queries (scored 0)")
     notes.append(f"{collection.name}: ran in {time.monotonic() - started:.1f} s")
     return rows, notes
+
+
+def title_collection(collection: EvalCollection) -> EvalCollection:
+    """Each document whose title is unique in ``collection`` (compared as
+    ``ranking.title_words``) as a query for itself: query id = document id, text =
+    the title as stored, the document its only relevant answer."""
+    words = {doc.id: " ".join(title_words(doc.title)) for doc in collection.documents.values()}
+    counts = Counter(words.values())
+    docs = [
+        doc for doc in collection.documents.values() if words[doc.id] and counts[words[doc.id]] == 1
+    ]
+    return EvalCollection(
+        name=f"{collection.name} titles",
+        documents=collection.documents,
+        queries={doc.id: Query(doc.id, doc.title) for doc in docs},
+        qrels={doc.id: {doc.id: 1} for doc in docs},
+    )
+
+
+def evaluate_titles(
+    collection: EvalCollection,
+    systems: Sequence[str],
+    embedder: Embedder | None,
+    *,
+    ann: bool = False,
+    cache_dir: Path | None = None,
+    floor: float | None = None,
+) -> tuple[list[ResultRow], list[str]]:
+    """Exact-title queries (``title_collection``): per system, the share of titles
+    whose paper ranks first ("first") and the mean reciprocal rank within the top
+    ``DEPTH`` ("MRR@100"); rows of kind "titles", and a note."""
+    titled = title_collection(collection)
+    qids = list(titled.queries)
+    started = time.monotonic()
+    runs = system_rankings(
+        titled, qids, systems, embedder, ann=ann, cache_dir=cache_dir, floor=floor
+    )
+    rows = []
+    for system in (s for s in SYSTEMS if s in systems):
+        ranks = {
+            qid: runs[system][qid].index(qid) if qid in runs[system][qid] else None for qid in qids
+        }
+        first = {qid: 1.0 if rank == 0 else 0.0 for qid, rank in ranks.items()}
+        rr = {qid: 0.0 if rank is None else 1 / (rank + 1) for qid, rank in ranks.items()}
+        metrics = {"first": Score.of(first), "MRR@100": Score.of(rr)}
+        rows.append(ResultRow(titled.name, system, len(qids), metrics, "titles"))
+    note = (
+        f"{titled.name}: {len(qids)} of {len(collection.documents)} documents have a unique "
+        f"title, each asked as a query; ran in {time.monotonic() - started:.1f} s"
+    )
+    return rows, [note]
 
 
 def _pair_order(index: VectorIndex, query: np.ndarray) -> float:
@@ -350,96 +451,3 @@ def evaluate_coupling(
     return ResultRow(
         data, "dense", len(qids), score_rankings(qrels, rankings, qids, measures), "related"
     )
-
-
-def paired_difference(a: ResultRow, b: ResultRow, measure: str = "nDCG@10") -> tuple[float, float]:
-    """Mean of ``a - b`` per query on ``measure``, and its standard error (paired)."""
-    first, second = a.metrics[measure].per_query, b.metrics[measure].per_query
-    diffs = {qid: first[qid] - second[qid] for qid in first}
-    score = Score.of(diffs)
-    return score.mean, score.se
-
-
-def hybrid_notes(rows: Sequence[ResultRow]) -> list[str]:
-    """Per collection: hybrid minus the better of bm25 and dense on nDCG@10, paired SE."""
-    notes = []
-    by_data: dict[str, dict[str, ResultRow]] = {}
-    for row in rows:
-        if row.kind == "retrieval":
-            by_data.setdefault(row.data, {})[row.system] = row
-    for data, systems in by_data.items():
-        if not {"bm25", "dense", "hybrid"} <= set(systems):
-            continue
-        best = max(("bm25", "dense"), key=lambda s: systems[s].metrics["nDCG@10"].mean)
-        diff, se = paired_difference(systems["hybrid"], systems[best])
-        verdict = "meets" if diff >= 0 else "misses"
-        notes.append(
-            f"{data}: hybrid - {best} (the better single system) nDCG@10 = {diff:+.3f} "
-            f"(paired SE {se:.3f}); {verdict} the goal hybrid >= best"
-        )
-    return notes
-
-
-def _cell(score: Score) -> str:
-    return f"{score.mean:.3f}"
-
-
-def to_markdown(report: Report) -> str:
-    """The report as Markdown: a settings line, the retrieval table, the related-papers
-    table, then the notes as a list."""
-    config = report.config
-    lines = [
-        f"Model: `{config['model']}` ({config['identity']}); vectors: {config['vector_index']}; "
-        f"RRF k={config['rrf_k']}, weights keyword {config['keyword_weight']:g} / "
-        f"dense {config['dense_weight']:g}, {config['depth']} candidates each.",
-        "",
-    ]
-    retrieval = [row for row in report.rows if row.kind == "retrieval"]
-    if retrieval:
-        lines += [
-            "| collection | system | queries | nDCG@10 | ± SE | MAP@100 | R@100 |",
-            "|---|---|---:|---:|---:|---:|---:|",
-        ]
-        for row in retrieval:
-            m = row.metrics
-            lines.append(
-                f"| {row.data} | {row.system} | {row.n} | {_cell(m['nDCG@10'])} | "
-                f"{m['nDCG@10'].se:.3f} | {_cell(m['MAP@100'])} | {_cell(m['R@100'])} |"
-            )
-        lines.append("")
-    related = [row for row in report.rows if row.kind == "related"]
-    if related:
-        lines += ["| data | system | n | measure | value | ± SE |", "|---|---|---:|---|---:|---:|"]
-        for row in related:
-            for label, score in row.metrics.items():
-                cells = [row.data, row.system, str(row.n), label, _cell(score), f"{score.se:.3f}"]
-                lines.append("| " + " | ".join(cells) + " |")
-        lines.append("")
-    if report.notes:
-        lines += ["Notes:", ""] + [f"- {note}" for note in report.notes] + [""]
-    return "\n".join(lines)
-
-
-def to_json(report: Report, *, per_query: bool = True) -> dict[str, Any]:
-    """The report as a JSON-ready dict (per-query values included unless told not to)."""
-
-    def metric(score: Score) -> dict[str, Any]:
-        out: dict[str, Any] = {"mean": score.mean, "se": score.se}
-        if per_query:
-            out["per_query"] = score.per_query
-        return out
-
-    return {
-        "config": report.config,
-        "results": [
-            {
-                "data": row.data,
-                "system": row.system,
-                "kind": row.kind,
-                "n": row.n,
-                "metrics": {label: metric(score) for label, score in row.metrics.items()},
-            }
-            for row in report.rows
-        ],
-        "notes": report.notes,
-    }

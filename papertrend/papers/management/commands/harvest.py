@@ -10,19 +10,22 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from papertrend.papers.arxiv_client import ArxivClient, ArxivError
+from papertrend.papers.formats.dates import DateError, parse_day
 from papertrend.papers.harvest import harvest_api, harvest_oai, state_key
 from papertrend.papers.identifiers import InvalidArxivId
 from papertrend.papers.identifiers import parse as parse_id
+from papertrend.papers.management.commands import _reporting
 from papertrend.papers.models import HarvestState
 
 PREFIXES = ("arXivRaw", "arXiv", "oai_dc")
 
 
 def _day(raw: str) -> date:
+    """``--from``/``--until``: ``2025-09-10``, or ``2025-9-10`` and other unambiguous shapes."""
     try:
-        return date.fromisoformat(raw)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a YYYY-MM-DD date: {raw!r}") from None
+        return parse_day(raw)
+    except DateError as exc:
+        raise argparse.ArgumentTypeError(f"{exc} (use YYYY-MM-DD)") from None
 
 
 class Command(BaseCommand):
@@ -49,6 +52,7 @@ class Command(BaseCommand):
         parser.add_argument(
             "--max-results", type=int, default=100, help="API mode: most results to fetch"
         )
+        _reporting.add_arguments(parser)
 
     def handle(self, *args: Any, **options: Any) -> None:
         try:
@@ -59,6 +63,7 @@ class Command(BaseCommand):
         if options["max_results"] < 1:
             raise CommandError("--max-results must be at least 1")
         client = ArxivClient.from_settings()
+        run_report = _reporting.open_report(options)
         try:
             if options["query"] or ids:
                 summary = harvest_api(
@@ -66,6 +71,7 @@ class Command(BaseCommand):
                     query=options["query"],
                     id_list=ids or None,
                     max_results=options["max_results"],
+                    report=run_report,
                 )
             else:
                 set_spec = options["set_spec"] or settings.HARVEST_DEFAULT_SET
@@ -76,6 +82,7 @@ class Command(BaseCommand):
                     from_date=options["from_date"],
                     until=options["until"],
                     overlap_days=settings.HARVEST_OVERLAP_DAYS,
+                    report=run_report,
                 )
                 state = HarvestState.objects.filter(
                     key=state_key(options["prefix"], set_spec)
@@ -90,7 +97,14 @@ class Command(BaseCommand):
             raise CommandError(f"arXiv request failed ({exc.url}): {exc}") from exc
         finally:
             client.close()
+            run_report.close()
         self.stdout.write(summary.render())
-        from papertrend.search.indexing import sync
+        from papertrend.search.indexing import sync_after_load
 
-        self.stdout.write(f"search index: {sync()}")
+        # Another load may be writing the index: wait for it, else leave the changes queued.
+        synced, message = sync_after_load()
+        if synced:
+            self.stdout.write(message)
+        else:
+            self.stderr.write(self.style.WARNING(message))
+        _reporting.check_skipped(summary, run_report, options)

@@ -13,7 +13,7 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from papertrend.env import env_int, env_list
+from papertrend.env import env_int, env_list, site_url_from_bind
 from papertrend.papers.models import Paper
 
 OFFLINE_HELP = """\
@@ -36,7 +36,12 @@ class Command(BaseCommand):
             default=[],
             help="ingest this file or folder first (repeatable; also $PAPERTREND_LOAD)",
         )
-        parser.add_argument("--bind", default=os.environ.get("PAPERTREND_BIND", "127.0.0.1:8000"))
+        parser.add_argument(
+            "--bind",
+            default=settings.BIND,
+            help="address gunicorn listens on ($PAPERTREND_BIND, 127.0.0.1:8000); links in "
+            "feeds and emails point there unless SITE_URL is set",
+        )
         parser.add_argument("--workers", type=int, default=env_int("WEB_CONCURRENCY", 2, minimum=1))
         parser.add_argument(
             "--no-fetch",
@@ -50,17 +55,34 @@ class Command(BaseCommand):
             "in the background",
         )
         parser.add_argument(
+            "--no-mail-worker",
+            action="store_true",
+            help="don't start `papertrend digests send` (confirmation emails and digests) "
+            "in the background; run it from cron or a supervisor instead",
+        )
+        parser.add_argument(
             "--prepare-only",
             action="store_true",
             help="migrate and load, then exit without serving",
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
+        # The mail worker and gunicorn's workers read the settings afresh: their default
+        # SITE_URL (links in feeds and emails) follows --bind.
+        os.environ["PAPERTREND_BIND"] = options["bind"]
         call_command("migrate", interactive=False, verbosity=0)
         loads = list(options["load"]) + [Path(p) for p in env_list("PAPERTREND_LOAD", [])]
         if loads:
             self.stdout.write(f"Loading {', '.join(map(str, loads))} ...")
-            call_command("ingest", *map(str, loads), stdout=self.stdout, stderr=self.stderr)
+            # Skipped records are listed in the report the summary names; the site
+            # still starts with everything that loaded.
+            call_command(
+                "ingest",
+                *map(str, loads),
+                "--allow-skipped",
+                stdout=self.stdout,
+                stderr=self.stderr,
+            )
         elif not Paper.objects.exists() and not options["no_fetch"]:
             self._first_fetch()
         # Rank what is there now, so the first page is the trending page; the
@@ -70,6 +92,8 @@ class Command(BaseCommand):
             return
         if not options["no_index_build"]:
             self._start_index_build()
+        if not options["no_mail_worker"]:
+            self._start_mail_worker()
         self._exec_server(options["bind"], options["workers"])
 
     def _start_index_build(self) -> None:
@@ -85,8 +109,25 @@ class Command(BaseCommand):
         with open(log_path, "ab") as log:
             subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
         self.stdout.write(
-            f"Embedding papers for semantic search in the background (log: {log_path}); "
-            "search is keyword-only until it finishes."
+            f"Embedding papers for semantic search in the background (progress in {log_path} "
+            "and `papertrend index status`); search is keyword-only until it finishes."
+        )
+
+    def _start_mail_worker(self) -> None:
+        """Deliver the outbox (confirmation emails, digests) while the site serves.
+
+        Subscribing only queues the confirmation email; this ``papertrend digests send``
+        loop sends it (within ``DIGEST_LOOP_SLEEP`` seconds) and the digests as they fall
+        due. ``--stop-with-parent`` ends it when gunicorn, which this process becomes,
+        exits. Deployments that run the command from a supervisor use ``--no-mail-worker``.
+        """
+        log_path = Path(settings.DATA_DIR) / "digests-send.log"
+        log_path.parent.mkdir(parents=True, exist_ok=True)
+        argv = [sys.executable, "-m", "papertrend.manage", "digests", "send", "--stop-with-parent"]
+        with open(log_path, "ab") as log:
+            subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+        self.stdout.write(
+            f"Sending confirmation emails and digests in the background (log: {log_path})."
         )
 
     def _first_fetch(self) -> None:
@@ -116,12 +157,16 @@ class Command(BaseCommand):
         )
         if gunicorn is None:
             raise CommandError("gunicorn is not installed (pip install papertrend installs it)")
-        self.stdout.write(f"Serving papertrend at http://{bind}/ (Ctrl-C stops it)")
+        self.stdout.write(f"Serving papertrend at {site_url_from_bind(bind)}/ (Ctrl-C stops it)")
         sys.stdout.flush()
         argv = [gunicorn, "papertrend.wsgi", "--bind", bind, "--workers", str(workers)]
         argv += ["--access-logfile", "-", "--timeout", "60", "--no-control-socket"]
-        # Long pasted queries (an abstract) should reach the search page, which cuts
-        # them with a note: gunicorn's default request line limit is 4094 bytes and
-        # its maximum 8190; longer lines get gunicorn's own 414 page.
-        argv += ["--limit-request-line", "8190"]
+        # Its post_worker_init hook loads the embedding model in each worker before
+        # the worker accepts requests, so the first search does not wait for it.
+        argv += ["--config", "python:papertrend.gunicorn_conf"]
+        # No request-line limit in gunicorn (0 = unlimited; its maximum, 8190 bytes,
+        # would answer longer addresses with its own bare HTML page, API included):
+        # the site answers 414 itself above middleware.MAX_URL_BYTES, in its own page
+        # and the API's JSON shape. A reverse proxy in front limits lines for good.
+        argv += ["--limit-request-line", "0"]
         os.execv(gunicorn, argv)  # noqa: S606 -- fixed argv, no shell

@@ -4,7 +4,10 @@ Reads the SMART test collections (CISI, Cranfield, CACM) and the related-paper
 sets (SciRepEval triplets, the SPECTER citation sample) from ``--data-dir``,
 runs each system through the site's own search code
 (``search.evaluation.runner``) and prints a Markdown table of nDCG@10, MAP@100 and
-R@100 (docs/search-quality.md explains the numbers).
+R@100 (docs/search-quality.md explains the numbers). Queries go through the
+site's query path unchanged (quotes, ``AND``/``OR``/``NOT``, the similarity floor,
+exact titles first). ``--titles`` adds exact-title queries: each document's title
+asked as a query, and the share ranked first.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from papertrend.search.embedders import Embedder, EmbeddingModelError, get_embedder
+from papertrend.search.evaluation import report as report_format
 from papertrend.search.evaluation import runner
 from papertrend.search.evaluation.smart import LAYOUTS, SmartFormatError, load_collection
 from papertrend.search.evaluation.triplets import (
@@ -26,6 +30,7 @@ from papertrend.search.evaluation.triplets import (
     load_coupling,
     load_triplets,
 )
+from papertrend.search.ranking import min_similarity
 
 RELATED = ("triplets", "specter-sample")
 COLLECTIONS = (*LAYOUTS, *RELATED)
@@ -83,6 +88,11 @@ class Command(BaseCommand):
             "--json", action="store_true", help="print JSON (with per-query values)"
         )
         parser.add_argument(
+            "--titles",
+            action="store_true",
+            help="also ask each document's unique title as a query (share ranked first)",
+        )
+        parser.add_argument(
             "--vector-cache",
             type=Path,
             default=None,
@@ -100,21 +110,21 @@ class Command(BaseCommand):
         systems: list[str] = options["systems"]
         needs_model = bool({"dense", "hybrid"} & set(systems))
         embedder = self._embedder(options["model"]) if needs_model else None
-        report = runner.Report(self._config(options, embedder))
+        report = report_format.Report(self._config(options, embedder))
         try:
             for name in names:
                 self._run(name, data_dir, systems, embedder, options, report)
         except (SmartFormatError, EvalDataError) as exc:
             raise CommandError(str(exc)) from exc
-        report.notes += runner.hybrid_notes(report.rows)
-        markdown = runner.to_markdown(report)
+        report.notes += report_format.hybrid_notes(report.rows)
+        markdown = report_format.to_markdown(report)
         if options["output"] is not None:
             try:
                 options["output"].write_text(markdown)
             except OSError as exc:
                 raise CommandError(f"cannot write {options['output']}: {exc}") from exc
         if options["json"]:
-            self.stdout.write(json.dumps(runner.to_json(report), indent=2))
+            self.stdout.write(json.dumps(report_format.to_json(report), indent=2))
         else:
             self.stdout.write(markdown)
 
@@ -143,6 +153,8 @@ class Command(BaseCommand):
             "keyword_weight": settings.SEARCH_KEYWORD_WEIGHT,
             "dense_weight": settings.SEARCH_DENSE_WEIGHT,
             "depth": runner.DEPTH,
+            "candidates": runner.pool_size(),
+            "min_similarity": min_similarity(embedder.name) if embedder else None,
         }
 
     def _run(
@@ -152,15 +164,22 @@ class Command(BaseCommand):
         systems: list[str],
         embedder: Embedder | None,
         options: dict[str, Any],
-        report: runner.Report,
+        report: report_format.Report,
     ) -> None:
         ann, cache = options["ann"], options["vector_cache"]
         if name in LAYOUTS:
+            collection = load_collection(name, data_dir)
             rows, notes = runner.evaluate_collection(
-                load_collection(name, data_dir), systems, embedder, ann=ann, cache_dir=cache
+                collection, systems, embedder, ann=ann, cache_dir=cache
             )
             report.rows += rows
             report.notes += notes
+            if options["titles"]:
+                rows, notes = runner.evaluate_titles(
+                    collection, systems, embedder, ann=ann, cache_dir=cache
+                )
+                report.rows += rows
+                report.notes += notes
             return
         if embedder is None or "dense" not in systems:
             report.notes.append(

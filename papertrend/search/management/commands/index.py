@@ -8,7 +8,9 @@ and ``search.vector_sync``).
 
 from __future__ import annotations
 
+import time
 from argparse import ArgumentParser
+from datetime import UTC, datetime
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
@@ -18,8 +20,15 @@ from papertrend.claims import stop_on_signals
 from papertrend.papers.models import Paper
 from papertrend.search import backend, indexing
 from papertrend.search.embedders import EmbeddingModelError, get_embedder, model_choice
-from papertrend.search.embedding_job import embed_pending, pending_papers, prune_other_models
-from papertrend.search.models import IndexQueue, PaperEmbedding
+from papertrend.search.embedding_job import (
+    Progress,
+    duration_text,
+    embed_pending,
+    pending_papers,
+    progress_from_database,
+    prune_other_models,
+)
+from papertrend.search.models import IndexQueue
 from papertrend.search.vector_sync import VectorIndexBusy, index_folder, sync_vectors
 from papertrend.search.vectors import VectorIndexError, read_manifest
 
@@ -46,7 +55,17 @@ class Command(BaseCommand):
         parser.add_argument(
             "--model", default=None, help="build/status: embedding model (default: the setting)"
         )
-        parser.add_argument("--no-progress", action="store_true", help="build: no progress bar")
+        parser.add_argument(
+            "--no-progress",
+            action="store_true",
+            help="build: no progress bar; progress lines instead (as when output is a file)",
+        )
+        parser.add_argument(
+            "--progress-interval",
+            type=float,
+            default=10.0,
+            help="build: seconds between progress lines without a bar (default 10)",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         action = options["action"]
@@ -114,12 +133,22 @@ class Command(BaseCommand):
             stop["requested"] = True
 
         bar = tqdm(total=total, unit="paper", disable=True if options["no_progress"] else None)
+        # Without a bar (a log file such as var/index-build.log): a line every interval.
+        log_progress = (
+            self._progress_logger(total, options["progress_interval"]) if bar.disable else None
+        )
+
+        def on_batch(count: int) -> None:
+            bar.update(count)
+            if log_progress is not None:
+                log_progress(count)
+
         with stop_on_signals(request_stop), bar:
             stats = embed_pending(
                 embedder,
                 batch_size=max(1, options["batch_size"] or 64),
                 limit=options["limit"],
-                on_batch=bar.update,  # type: ignore[arg-type]
+                on_batch=on_batch,
                 should_stop=lambda: stop["requested"],
             )
         self.stdout.write(
@@ -131,6 +160,26 @@ class Command(BaseCommand):
             self.stdout.write("stopped on request; run `papertrend index build` again to resume")
             return False
         return True
+
+    def _progress_logger(self, total: int, interval_s: float) -> Any:
+        """A per-batch callback writing ``Progress`` lines at most every ``interval_s``."""
+        started = time.monotonic()
+        state = {"done": 0, "logged": started}
+
+        def log(count: int) -> None:
+            state["done"] += count
+            now = time.monotonic()
+            done = int(state["done"])
+            if now - state["logged"] < interval_s and done < total:
+                return
+            state["logged"] = now
+            elapsed = now - started
+            progress = Progress(done, total - done, done / elapsed if elapsed > 0 else 0.0)
+            stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%SZ")
+            self.stdout.write(f"[{stamp}] progress: {progress.render()}")
+            self.stdout.flush()
+
+        return log
 
     def _status(self, model: str | None) -> None:
         status = backend.get_index().status()
@@ -149,10 +198,16 @@ class Command(BaseCommand):
         except (EmbeddingModelError, VectorIndexError) as exc:
             self.stdout.write(f"semantic search:   unavailable ({exc})")
             return
-        stored = PaperEmbedding.objects.filter(model=identity).count()
-        pending = pending_papers(identity).count()
+        progress, since = progress_from_database(identity)
         self.stdout.write(f"embedding model:   {identity}")
-        self.stdout.write(f"vectors stored:    {stored} ({pending} papers pending)")
+        self.stdout.write(f"vectors stored:    {progress.done} ({progress.pending} papers pending)")
+        note = ""
+        if progress.pending and progress.rate == 0:
+            note = " (no build running"
+            if since is not None:
+                note += f"; last vector stored {duration_text(since.total_seconds())} ago"
+            note += ")"
+        self.stdout.write(f"build progress:    {progress.render()}{note}")
         if manifest is None or manifest.model != identity:
             self.stdout.write("vector index:      none yet (run `papertrend index build`)")
         else:
