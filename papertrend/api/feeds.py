@@ -39,6 +39,7 @@ from django.db.models import Exists, OuterRef, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils import feedgenerator
 
+from papertrend.coderepos.codeinfo import code_flags, filter_code
 from papertrend.papers.models import Paper, PaperCategory
 from papertrend.papers.text import tex_to_text
 from papertrend.papers.views import new_papers, ordered_categories, trending_papers, visible_papers
@@ -156,13 +157,14 @@ def trending_spec(request: HttpRequest, window: str) -> FeedSpec:
     """
     if window not in WINDOWS:
         raise Http404(f"no such window: {window!r}")
-    rows = list(ranked_scores(window)[:MAX_ITEMS])
+    flags = code_flags(request.GET)  # ?has_code=1, ?official_code=1, as on the page
+    rows = list(filter_code(ranked_scores(window), via="paper_id", **flags)[:MAX_ITEMS])
     papers: list[Paper] = []
     for row in rows:
         row.paper.trending_reason = reasons(row)  # type: ignore[attr-defined]
         papers.append(row.paper)
     if not rows:
-        papers = list(trending_papers()[:MAX_ITEMS])
+        papers = list(filter_code(trending_papers(), **flags)[:MAX_ITEMS])
     return FeedSpec(
         title=f"papertrend: trending papers ({window})",
         description=f"Papers trending on papertrend over the last {window}.",
@@ -179,7 +181,7 @@ def new_spec(request: HttpRequest) -> FeedSpec:
         description="The newest papers on papertrend.",
         link=site_url("/new"),
         self_url=_self_url(request),
-        papers=list(new_papers()[:MAX_ITEMS]),
+        papers=list(filter_code(new_papers(), **code_flags(request.GET))[:MAX_ITEMS]),
     )
 
 
@@ -195,7 +197,7 @@ def period_spec(request: HttpRequest, kind: str, value: str) -> FeedSpec:
         description=f"Papers listed on papertrend for {period.label}.",
         link=site_url(period_page_url(period)),
         self_url=_self_url(request),
-        papers=list(feed_papers(period, None)[:MAX_ITEMS]),
+        papers=list(filter_code(feed_papers(period, None), **code_flags(request.GET))[:MAX_ITEMS]),
     )
 
 
@@ -214,16 +216,27 @@ def category_spec(request: HttpRequest, category: str) -> FeedSpec:
         description=f"The newest papers on papertrend in the arXiv category {category}.",
         link=site_url("/new"),
         self_url=_self_url(request),
-        papers=list(papers.order_by("-feed_day", "-id")[:MAX_ITEMS]),
+        papers=list(
+            filter_code(papers, **code_flags(request.GET)).order_by("-feed_day", "-id")[:MAX_ITEMS]
+        ),
     )
 
 
 def search_spec(request: HttpRequest) -> FeedSpec:
     """The first ``MAX_ITEMS`` results of the search page for the same parameters
-    (``q``, ``mode``, ``sort``, ``category``, ``from``, ``to``, ``has_code``; empty for
+    (``q``, ``mode``, ``sort``, ``category``, ``from``, ``to``, ``has_code``,
+    ``official_code``; empty for
     an empty query), via ``search_papers``."""
     form = SearchForm(request.GET)
     results = search_papers(per_page=MAX_ITEMS, **form.search_arguments())
+    if not results.query:  # a feed reader given the bare URL: say what it needs
+        return FeedSpec(
+            title="papertrend: search (no query)",
+            description="Add ?q=words to this feed's address to follow a search.",
+            link=site_url("/search"),
+            self_url=_self_url(request),
+            papers=[],
+        )
     return FeedSpec(
         title=f"papertrend: search for {results.query}",
         description=f"Papers on papertrend matching {results.query!r}: {results.summary}.",

@@ -41,6 +41,7 @@ from papertrend.api.schemas import (
     RepositoryOut,
     TrendingOut,
 )
+from papertrend.coderepos.codeinfo import filter_code
 from papertrend.coderepos.models import Repository
 from papertrend.papers.models import Paper
 from papertrend.papers.services import find_paper
@@ -214,6 +215,8 @@ def daily_papers(
     sort: Literal["publishedAt", "trending"] = Query("publishedAt"),
     p: int = Query(0, ge=0, le=MAX_PAGE, description=PAGE_HELP),
     limit: int = Query(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT),
+    has_code: bool = Query(False, description="only papers with a linked repository"),
+    official_code: bool = Query(False, description="only papers with the authors' own code"),
 ) -> list[dict[str, Any]]:
     """Papers listed in a day, ISO week or month (by feed day); by default the latest listed day.
 
@@ -224,7 +227,8 @@ def daily_papers(
     period = _daily_period(date, week, month) or _latest_day_period()
     if period is None:
         return []
-    papers = list(_sorted_feed(period, sort)[page])
+    listed = filter_code(_sorted_feed(period, sort), has_code=has_code, official_code=official_code)
+    papers = list(listed[page])
     return [serialize.daily_item(paper) for paper in papers]
 
 
@@ -249,6 +253,7 @@ def search(
     date_from: date | None = Query(None, alias="from", description="v1 on or after (UTC day)"),
     date_to: date | None = Query(None, alias="to", description="v1 on or before (UTC day)"),
     has_code: bool = Query(False, description="only papers with a linked repository"),
+    official_code: bool = Query(False, description="only papers with the authors' own code"),
 ) -> list[dict[str, Any]]:
     """Best matches first, in the daily papers item shape; an empty query gives []."""
     _page(p, limit)  # refuse a page past the cap before searching
@@ -257,6 +262,7 @@ def search(
         published_from=date_from,
         published_to=date_to,
         has_code=has_code,
+        official_code=official_code,
     )
     results = search_papers(q, page=p + 1, per_page=limit, filters=filters, sort=sort, mode=mode)
     papers = results.papers
@@ -329,10 +335,15 @@ def trending(
     window: Literal["day", "week", "month"] = Query("week"),
     p: int = Query(0, ge=0, le=MAX_PAGE, description=PAGE_HELP),
     limit: int = Query(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT),
+    has_code: bool = Query(False, description="only papers with a linked repository"),
+    official_code: bool = Query(False, description="only papers with the authors' own code"),
 ) -> list[dict[str, Any]]:
     """Papers ranked by trending score in the window, with the facts behind each score."""
     page = _page(p, limit)
-    rows = list(ranked_scores(window)[page])
+    scores = filter_code(
+        ranked_scores(window), has_code=has_code, official_code=official_code, via="paper_id"
+    )
+    rows = list(scores[page])
     attach_upvotes([row.paper for row in rows], None)
     return [serialize.trending_row(row, page.start + i + 1) for i, row in enumerate(rows)]
 

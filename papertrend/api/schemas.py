@@ -17,6 +17,7 @@ from typing import Any
 
 from ninja import Schema
 
+from papertrend.coderepos.codeinfo import with_link_details
 from papertrend.coderepos.models import Repository
 from papertrend.papers.models import Paper
 from papertrend.papers.text import tex_to_text
@@ -78,12 +79,22 @@ class DailyPaperOut(Schema):
 
 
 class RepositoryRefOut(Schema):
-    """A visible repository linked to a paper."""
+    """A visible repository linked to a paper, and what the link says about it.
+
+    ``is_official``: the authors' code (true), a community implementation (false),
+    or unknown (null). ``framework``: Papers with Code's value ("pytorch", "tf",
+    "jax", ...) or null. ``source``: where the link was first found: "abstract",
+    "comments", "link" (the arXiv record), "pwc" (Papers with Code), "trending-page",
+    "user".
+    """
 
     url: str
     owner: str
     name: str
     stars: int | None
+    is_official: bool | None
+    framework: str | None
+    source: str
 
 
 class PaperDetailOut(PaperOut):
@@ -205,9 +216,22 @@ def paper_detail(paper: Paper) -> dict[str, Any]:
         "doi": paper.doi,
         "arxivUrl": paper.abs_url or None,
         "repositories": [
-            {"url": r.url, "owner": r.owner, "name": r.name, "stars": r.stars}
-            for r in _shown_repositories(paper)
+            _repository_ref(r) for r in with_link_details(paper, _shown_repositories(paper))
         ],
+    }
+
+
+def _repository_ref(repository: Repository) -> dict[str, Any]:
+    """A :class:`RepositoryRefOut` (``repository.link`` set by ``with_link_details``)."""
+    link = getattr(repository, "link", None)
+    return {
+        "url": repository.url,
+        "owner": repository.owner,
+        "name": repository.name,
+        "stars": repository.stars,
+        "is_official": link.is_official if link else None,
+        "framework": (link.framework or None) if link else None,
+        "source": link.found_in if link else "",
     }
 
 

@@ -12,7 +12,7 @@ from papertrend.coderepos.models import PaperRepository, Repository
 class PaperLinkInline(admin.TabularInline):
     model = PaperRepository
     extra = 0
-    fields = ("paper", "found_in", "created_at")
+    fields = ("paper", "found_in", "is_official", "framework", "created_at")
     readonly_fields = ("created_at",)
     autocomplete_fields = ("paper",)
     verbose_name = "linked paper"
@@ -51,8 +51,8 @@ class RepositoryAdmin(admin.ModelAdmin):
 
 @admin.register(PaperRepository)
 class PaperRepositoryAdmin(admin.ModelAdmin):
-    list_display = ("paper", "repository", "found_in", "created_at")
-    list_filter = ("found_in", "repository__host")
+    list_display = ("paper", "repository", "found_in", "is_official", "framework", "created_at")
+    list_filter = ("found_in", "is_official", "repository__host")
     search_fields = ("=paper__key", "repository__key")
     list_select_related = ("paper", "repository")
     autocomplete_fields = ("paper", "repository")

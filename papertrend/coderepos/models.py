@@ -55,16 +55,50 @@ class Repository(models.Model):
 
 
 class PaperRepository(models.Model):
-    """A paper's link to a repository, and where the link was found."""
+    """A paper's link to a repository: where the link came from, and whose code it is.
+
+    ``found_in`` is the link's *source*, the first place papertrend saw it: the paper's
+    abstract or comments, a link in its arXiv record, a Papers with Code dump, a
+    trending page, or a user. ``is_official``: True for the authors' own code, False
+    for a community implementation, None when no source says. Papers with Code's flag
+    wins over the default (see docs/pwc.md). ``framework`` is Papers with Code's value
+    ("pytorch", "tf", "jax", ...), "" when unknown.
+    """
 
     ABSTRACT = "abstract"
     COMMENTS = "comments"
     SOURCE_LINK = "link"
-    FOUND_IN = [(ABSTRACT, "abstract"), (COMMENTS, "comments"), (SOURCE_LINK, "source link")]
+    PWC = "pwc"
+    TRENDING = "trending-page"
+    USER = "user"
+    FOUND_IN = [
+        (ABSTRACT, "abstract"),
+        (COMMENTS, "comments"),
+        (SOURCE_LINK, "arXiv record link"),
+        (PWC, "Papers with Code"),
+        (TRENDING, "trending page"),
+        (USER, "user"),
+    ]
+    # A repository the paper itself names is taken as the authors' code.
+    OFFICIAL_BY_DEFAULT = frozenset({ABSTRACT, COMMENTS, SOURCE_LINK})
+    FRAMEWORK_NAMES = {
+        "pytorch": "PyTorch",
+        "tf": "TensorFlow",
+        "jax": "JAX",
+        "mxnet": "MXNet",
+        "paddle": "PaddlePaddle",
+        "caffe2": "Caffe2",
+        "mindspore": "MindSpore",
+        "torch": "Torch",
+    }
 
     paper = models.ForeignKey(Paper, on_delete=models.CASCADE, related_name="repository_links")
     repository = models.ForeignKey(Repository, on_delete=models.CASCADE, related_name="paper_links")
     found_in = models.CharField(max_length=16, choices=FOUND_IN)
+    is_official = models.BooleanField(
+        null=True, blank=True, help_text="authors' code (True), community (False), unknown"
+    )
+    framework = models.CharField(max_length=32, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -75,6 +109,21 @@ class PaperRepository(models.Model):
 
     def __str__(self) -> str:
         return f"{self.paper.key} -> {self.repository}"
+
+    @property
+    def source(self) -> str:
+        """Where the link came from (``found_in``): "abstract", "pwc", "trending-page", ..."""
+        return self.found_in
+
+    @property
+    def framework_name(self) -> str:
+        """The framework as people write it ("PyTorch"), or "" when unknown."""
+        return self.FRAMEWORK_NAMES.get(self.framework, self.framework)
+
+    @classmethod
+    def default_official(cls, found_in: str) -> bool | None:
+        """``is_official`` for a new link from ``found_in`` when the source gives no flag."""
+        return True if found_in in cls.OFFICIAL_BY_DEFAULT else None
 
 
 class StarSnapshot(models.Model):

@@ -364,14 +364,18 @@ def send_batch(
 
 @dataclass
 class Preview:
-    """What a dry run would send: recipient, subject, number of items."""
+    """What a dry run would send: outbox row, recipient, subject, number of items."""
 
     digest_id: int
     to: str
     subject: str
     items: int
+    kind: str = Digest.DIGEST
 
     def line(self) -> str:
+        """e.g. ``digest 3 to a@b.org: 'Subject' (5 items)``; confirmations say so."""
+        if self.kind == Digest.CONFIRMATION:
+            return f"confirmation email {self.digest_id} to {self.to}: {self.subject!r}"
         return f"digest {self.digest_id} to {self.to}: {self.subject!r} ({self.items} items)"
 
 
@@ -421,7 +425,11 @@ class DigestWorker:
                 message = self.build(digest)
                 result.append(
                     Preview(
-                        digest.id, ", ".join(message.to), str(message.subject), len(digest.items)
+                        digest.id,
+                        ", ".join(message.to),
+                        str(message.subject),
+                        len(digest.items),
+                        digest.kind,
                     )
                 )
         return result

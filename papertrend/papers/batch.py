@@ -11,7 +11,8 @@ from typing import Any, Literal
 from django.db.models import Q
 from django.utils import timezone
 
-from papertrend.coderepos.linking import link_repositories
+from papertrend.coderepos.extract import RepoRef
+from papertrend.coderepos.linking import LinkRequest, link_refs, refs_for_record
 from papertrend.papers.bulk import insert_rows
 from papertrend.papers.merge import TEXT_FIELDS, PaperState, VersionState, merge_record
 from papertrend.papers.models import Paper, PaperCategory, PaperSource, Version
@@ -62,6 +63,9 @@ class Entry:
     stored_sources: set[tuple[str, str]] = field(default_factory=set)
     stored_versions: dict[int, VersionState] = field(default_factory=dict)
     categories_before: list[str] = field(default_factory=list)
+    # Repositories the batch's records name, with their source: linked whether or not
+    # the paper changed (a trending page can name code for a paper stored unchanged).
+    refs: dict[str, tuple[RepoRef, str]] = field(default_factory=dict)
 
 
 def _state_from_paper(paper: Paper, versions: list[Version]) -> PaperState:
@@ -148,6 +152,10 @@ class BatchWriter:
         changed = merge_record(entry.state, record)
         entry.dirty |= changed
         entry.sources.add((record.source_format, record.origin))
+        for ref, where in refs_for_record(
+            record.abstract, record.comments, record.links, record.source_format
+        ):
+            entry.refs.setdefault(ref.key, (ref, where))
         if entry.paper is None and not entry.counted:
             entry.counted = True
             return "new"
@@ -177,16 +185,12 @@ class BatchWriter:
         self._write_versions(touched)
         self._write_categories(touched)
         self._write_sources()
-        link_repositories(
+        link_refs(
             [
-                (
-                    e.paper,
-                    e.state.fields.get("abstract", ""),
-                    e.state.fields.get("comments", ""),
-                    e.state.links,
-                )
-                for e in touched
-                if e.paper is not None
+                LinkRequest(e.paper.pk, ref, where)
+                for e in self.entries
+                if e.paper is not None and e.paper.pk is not None
+                for ref, where in e.refs.values()
             ]
         )
         keys = [e.key for e in touched]
@@ -224,6 +228,8 @@ class BatchWriter:
 
         for entry in entries:
             for other in entry.absorbed:
+                for key, ref in other.refs.items():
+                    entry.refs.setdefault(key, ref)
                 if other.paper is None or other.paper.pk is None:
                     continue
                 entry.sources |= other.stored_sources | other.sources
@@ -234,6 +240,8 @@ class BatchWriter:
                             paper=entry.paper,
                             repository_id=link.repository_id,
                             found_in=link.found_in,
+                            is_official=link.is_official,
+                            framework=link.framework,
                         )
                         for link in links
                     ],

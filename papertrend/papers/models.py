@@ -16,6 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from papertrend.papers import identifiers
+from papertrend.papers.summary import CardSummary, card_summary
 
 
 class Paper(models.Model):
@@ -55,6 +56,15 @@ class Paper(models.Model):
     )
     withdrawn = models.BooleanField(default=False)
     hidden = models.BooleanField(default=False, help_text="hidden by a moderator")
+    # The card's summary: the abstract's most central sentence (papers.summary), found
+    # by ``papertrend index build`` with the embedding model. A database default, so
+    # rows inserted by raw SQL (bulk loads, benchmarks) need not name it.
+    summary = models.TextField(
+        blank=True, default="", db_default="", help_text="extractive: a span of the abstract"
+    )
+    summary_modified = models.DateTimeField(
+        null=True, blank=True, help_text="the paper's modified_at when summary was chosen"
+    )
     created_at = models.DateTimeField(auto_now_add=True, help_text="first seen by papertrend")
     modified_at = models.DateTimeField(auto_now=True)
 
@@ -110,6 +120,10 @@ class Paper(models.Model):
             )
             names.append(" ".join(p for p in parts if p))
         return names
+
+    def card_summary(self) -> CardSummary | None:
+        """The sentence(s) of the abstract a card shows; see ``papers.summary``."""
+        return card_summary(self.abstract, self.summary)
 
     def search_date(self) -> datetime | None:
         """The date search filters on: v1 submitted (UTC), else the day it was listed,

@@ -28,14 +28,23 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
 from papertrend.accounts.upvotes import annotate_upvotes, attach_upvotes
-from papertrend.coderepos.models import PaperRepository, Repository
+from papertrend.coderepos.codeinfo import (
+    code_flags,
+    code_query,
+    filter_code,
+    linked_repositories,
+    visible_links,
+)
+from papertrend.coderepos.models import PaperRepository, Repository, StarSnapshot
 from papertrend.papers import identifiers
 from papertrend.papers.models import Paper
 from papertrend.papers.services import find_paper
 from papertrend.papers.text import tex_to_text
 from papertrend.search.related import related_papers
+from papertrend.trending.cards import annotate_gains
 from papertrend.trending.models import TrendingScore
 from papertrend.trending.page import (
+    DEFAULT_WINDOW,
     WINDOW_CHOICES,
     card_papers,
     parse_window,
@@ -80,9 +89,10 @@ def trending_papers() -> QuerySet[Paper]:
 def new_papers() -> QuerySet[Paper]:
     """Newest first by feed day (announced, else v1, else first seen), then last loaded.
 
-    Both columns are in one index, so a page costs no sort at any size.
+    Both columns are in one index, so a page costs no sort at any size. Each paper
+    carries its stars gained in the default trending window (``trending.cards``).
     """
-    return visible_papers().order_by("-feed_day", "-id")
+    return annotate_gains(visible_papers(), DEFAULT_WINDOW).order_by("-feed_day", "-id")
 
 
 def paginate(request: HttpRequest, papers: QuerySet[Any], count: int | None = None) -> Page:
@@ -127,6 +137,19 @@ def _list_page(
     )
 
 
+def has_star_data() -> bool:
+    """True when a visible repository linked to a visible paper has a star snapshot.
+
+    Without one, no paper can trend by stars and the trending page says so (one
+    ``EXISTS`` query, which stops at the first such snapshot).
+    """
+    return StarSnapshot.objects.filter(
+        repository__hidden=False,
+        repository__missing=False,
+        repository__paper_links__paper__hidden=False,
+    ).exists()
+
+
 @require_safe
 def trending(request: HttpRequest) -> HttpResponse:
     """``/``: papers by trending score for ``?window=day|week|month``, paginated by ``?page=``.
@@ -137,20 +160,28 @@ def trending(request: HttpRequest) -> HttpResponse:
     :func:`trending_papers` and says so. See docs/trending.md.
     """
     window = parse_window(request.GET.get("window"))
-    context = {
+    flags = code_flags(request.GET)  # ?has_code=1, ?official_code=1
+    context: dict[str, Any] = {
         "heading": "Trending papers",
         "nav": "trending",
         "window": window,
         "windows": WINDOW_CHOICES,
-        "page_query": f"window={window}&",
+        "page_query": f"window={window}&{code_query(flags)}",
+        # Without star data nothing trends by stars: the page says so (and staff, what to run).
+        "no_star_data": not has_star_data(),
     }
     # Counting rows of the window alone uses its index; the join with papers to drop
     # ones hidden since the last compute would scan them all (76 ms at 100k papers).
     # Hiding deletes a paper's scores, so the two counts agree.
     count = TrendingScore.objects.filter(window=window).count()
     if not count:
-        return _list_page(request, trending_papers(), {**context, "trending_fallback": True})
-    page = paginate(request, ranked_scores(window), count=count)
+        fallback = filter_code(trending_papers(), **flags)
+        return _list_page(request, fallback, {**context, "trending_fallback": True})
+    scores = ranked_scores(window)
+    if any(flags.values()):
+        scores = filter_code(scores, via="paper_id", **flags)
+        count = scores.count()
+    page = paginate(request, scores, count=count)
     papers = card_papers(page.object_list, timezone.now())
     attach_upvotes(papers, request.user)
     return render(
@@ -163,11 +194,14 @@ def trending(request: HttpRequest) -> HttpResponse:
 @require_safe
 def new(request: HttpRequest) -> HttpResponse:
     """``/new``: the newest papers (see :func:`new_papers`), paginated by ``?page=``."""
-    return _list_page(request, new_papers(), {"heading": "New papers", "nav": "new"})
+    flags = code_flags(request.GET)  # ?has_code=1, ?official_code=1
+    context = {"heading": "New papers", "nav": "new", "page_query": code_query(flags)}
+    return _list_page(request, filter_code(new_papers(), **flags), context)
 
 
 def _with_details(papers: QuerySet[Paper]) -> QuerySet[Paper]:
-    return papers.prefetch_related("versions", "sources", visible_repositories())
+    # Links with their repositories: the page shows each link's source and flags.
+    return papers.prefetch_related("versions", "sources", visible_links())
 
 
 @require_safe
@@ -220,7 +254,8 @@ class SourceRow:
 
 
 def detail_context(paper: Paper) -> dict[str, Any]:
-    """Context for ``papers/detail.html``; prefetch versions, sources, repositories first."""
+    """Context for ``papers/detail.html``; prefetch versions, sources and
+    ``coderepos.codeinfo.visible_links()`` first (as :func:`paper_detail` does)."""
     authors = [
         AuthorRow(name, str(raw.get("affiliation") or ""))
         for name, raw in zip(paper.author_names(), paper.authors, strict=True)
@@ -243,15 +278,17 @@ def detail_context(paper: Paper) -> dict[str, Any]:
                 source.source_format, label, source.origin if is_web else "", source.first_seen
             )
         )
+    # Each with .link: its source, official flag and framework (coderepos.codeinfo).
+    repositories = linked_repositories(paper)
     return {
         "paper": paper,
         "categories": ordered_categories(paper),
         "authors": authors,
         "versions": versions,
         "sources": sources,
-        "repositories": list(paper.repositories.all()),
+        "repositories": repositories,
         # A repository without star history has no chart (its link is in the header).
-        "star_charts": [c for c in star_charts(list(paper.repositories.all())) if c.series],
+        "star_charts": [c for c in star_charts(repositories) if c.series],
         "related": related_papers(paper),
         "arxiv_search_url": "" if paper.arxiv_id else arxiv_search_url(paper.title),
     }

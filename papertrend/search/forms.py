@@ -20,7 +20,7 @@ MAX_CATEGORIES = 10
 
 class SearchForm(forms.Form):
     """``q``, ``page``, ``mode``, ``sort``, ``category`` (comma- or space-separated
-    codes or archives), ``from`` / ``to`` (YYYY-MM-DD), ``has_code``."""
+    codes or archives), ``from`` / ``to`` (YYYY-MM-DD), ``has_code``, ``official_code``."""
 
     q = forms.CharField(required=False, strip=True)
     page = forms.IntegerField(required=False, min_value=1)
@@ -30,6 +30,7 @@ class SearchForm(forms.Form):
     from_ = forms.DateField(required=False, input_formats=["%Y-%m-%d"])
     to = forms.DateField(required=False, input_formats=["%Y-%m-%d"])
     has_code = forms.BooleanField(required=False)
+    official_code = forms.BooleanField(required=False)
 
     def __init__(self, data: object = None) -> None:
         super().__init__(data)  # type: ignore[arg-type]
@@ -58,6 +59,7 @@ class SearchForm(forms.Form):
             published_from=self.usable("from"),  # type: ignore[arg-type]
             published_to=self.usable("to"),  # type: ignore[arg-type]
             has_code=bool(self.usable("has_code", False)),
+            official_code=bool(self.usable("official_code", False)),
         )
 
     def search_arguments(self) -> dict[str, Any]:
@@ -85,8 +87,8 @@ class SearchForm(forms.Form):
 
 def search_parameters(query: QueryDict) -> dict[str, str]:
     """The search parameters of a request (``q``, ``mode``, ``sort``, ``category``,
-    ``from``, ``to``, ``has_code``) that were given, for links to the same search
+    ``from``, ``to``, ``has_code``, ``official_code``) that were given, for links to the same search
     elsewhere (the page from a feed); the page number is left out."""
-    names = ("q", "mode", "sort", "category", "from", "to", "has_code")
+    names = ("q", "mode", "sort", "category", "from", "to", "has_code", "official_code")
     given = {name: str(query.get(name) or "") for name in names}
     return {name: value[:1000] for name, value in given.items() if value}

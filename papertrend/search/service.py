@@ -35,6 +35,7 @@ from typing import Literal
 from django.conf import settings
 from django.db.models import Exists, Max, OuterRef, Q, QuerySet
 
+from papertrend.coderepos.codeinfo import filter_code
 from papertrend.coderepos.models import PaperRepository
 from papertrend.papers import identifiers
 from papertrend.papers.models import Paper, PaperCategory
@@ -54,19 +55,27 @@ Sort = Literal["relevance", "date", "stars"]
 class SearchFilters:
     """Restrictions on results. ``categories``: arXiv categories (``cs.LG``) or whole
     archives (``cs``), any of which matches; ``published_from`` / ``published_to``:
-    inclusive UTC days of v1; ``has_code``: only papers linked to a visible repository."""
+    inclusive UTC days of v1; ``has_code``: only papers linked to a visible repository;
+    ``official_code``: only papers with official code (``coderepos.codeinfo``)."""
 
     categories: tuple[str, ...] = ()
     published_from: date | None = None
     published_to: date | None = None
     has_code: bool = False
+    official_code: bool = False
 
     @property
     def active(self) -> bool:
-        return bool(self.categories or self.published_from or self.published_to or self.has_code)
+        return bool(
+            self.categories
+            or self.published_from
+            or self.published_to
+            or self.has_code
+            or self.official_code
+        )
 
     def keyword_filters(self) -> backend.KeywordFilters | None:
-        """The part the full-text index applies itself (all but ``has_code``)."""
+        """The part the full-text index applies itself (all but the code filters)."""
         if not (self.categories or self.published_from or self.published_to):
             return None
         return backend.KeywordFilters(
@@ -135,7 +144,7 @@ class SearchResults:
             return f"{self.total} keyword match{'es' if self.total != 1 else ''}"
         direct = self.total - self.keyword_count - self.meaning_count
         parts = [f"{direct} by arXiv identifier"] if direct > 0 else []
-        if self.keyword_count or not self.meaning_count:
+        if self.keyword_count or not (self.meaning_count or parts):
             n = self.keyword_count
             parts.append(f"{n} keyword match{'es' if n != 1 else ''}")
         if self.meaning_count:
@@ -207,7 +216,7 @@ def filter_papers(papers: QuerySet[Paper], filters: SearchFilters) -> QuerySet[P
     if filters.has_code:
         linked = PaperRepository.objects.filter(paper=OuterRef("pk"), repository__hidden=False)
         papers = papers.filter(Exists(linked))
-    return papers
+    return filter_code(papers, official_code=filters.official_code)
 
 
 def _sorted(papers: list[Paper], sort: str) -> list[Paper]:
@@ -226,6 +235,8 @@ def _empty_message(query: str, filters: SearchFilters, mode: str) -> str:
         if filters.active:
             return "No papers match these words with the filters you chose; try removing a filter."
         return "No papers match your search. Try fewer or different words."
+    if parse_query(query).excluded:
+        return "Your query only leaves words out (NOT …); add a word to search for."
     if any(ch.isalnum() for ch in query):
         return "Your query has only very common words; try more specific ones."
     return "Type some words to search paper titles, authors and abstracts."
@@ -275,7 +286,15 @@ def search_papers(
             f"arXiv:{arxiv_id} is not in papertrend yet; signed-in readers can add it with Submit."
         )
     exclude = [direct.key] if direct is not None else []
-    if mode == "keyword" and sort == "relevance" and not filters.has_code:
+    if arxiv_id is not None:
+        # The whole query names one paper: its URL's words (https, abs, arxiv) or its
+        # number would only match papers by accident.
+        results.keyword_count = results.meaning_count = 0
+    elif (
+        mode == "keyword"
+        and sort == "relevance"
+        and not (filters.has_code or filters.official_code)
+    ):
         _keyword_page(results, query, exclude, direct is not None)
     else:
         note = _pooled_page(results, query, exclude, direct is not None)

@@ -17,6 +17,8 @@ from papertrend.accounts.upvotes import attach_upvotes
 from papertrend.papers.views import visible_repositories
 from papertrend.search.forms import SearchForm
 from papertrend.search.service import search_papers
+from papertrend.trending.cards import attach_gains
+from papertrend.trending.page import DEFAULT_WINDOW
 
 
 @require_safe
@@ -34,6 +36,7 @@ def search(request: HttpRequest) -> HttpResponse:
     # One query per relation for the whole page, not per card; hidden repositories stay out.
     prefetch_related_objects(results.papers, visible_repositories())
     attach_upvotes(results.papers, request.user)
+    attach_gains(results.papers, DEFAULT_WINDOW)
     for paper in results.papers:
         paper.search_match = results.matches.get(paper.key)  # type: ignore[attr-defined]
     # The same search on other pages keeps every parameter but the page.

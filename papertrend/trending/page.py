@@ -15,6 +15,7 @@ from django.db.models import Prefetch, QuerySet
 
 from papertrend.coderepos.models import Repository, StarSnapshot
 from papertrend.papers.models import Paper
+from papertrend.trending.cards import GAIN_LABELS
 from papertrend.trending.models import TrendingScore
 from papertrend.trending.score import DAY, MONTH, WEEK, reasons
 
@@ -97,7 +98,8 @@ def daily_new_stars(
 
 
 def card_papers(rows: Iterable[TrendingScore], now: datetime) -> list[Paper]:
-    """The papers of a page of score rows, each given ``trending_reason`` and ``star_points``.
+    """The papers of a page of score rows, each given ``trending_reason``, ``star_points``,
+    and ``window_gain``/``gain_label`` (see ``trending.cards``).
 
     ``star_points`` sums :func:`daily_new_stars` over the paper's visible
     repositories ([] without any); it costs one query for the whole page.
@@ -110,6 +112,9 @@ def card_papers(rows: Iterable[TrendingScore], now: datetime) -> list[Paper]:
         paper = row.paper
         series = [per_repo[r.pk] for r in visible(paper.repositories.all())]
         paper.trending_reason = reasons(row)  # type: ignore[attr-defined]
+        # The card's code line: this window's gain, the number the ranking used.
+        paper.window_gain = row.stars_gained  # type: ignore[attr-defined]
+        paper.gain_label = GAIN_LABELS[row.window]  # type: ignore[attr-defined]
         paper.star_points = [sum(day) for day in zip(*series, strict=True)]  # type: ignore[attr-defined]
         papers.append(paper)
     return papers

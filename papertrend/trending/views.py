@@ -26,8 +26,11 @@ from django.utils import timezone
 from django.views.decorators.http import require_safe
 
 from papertrend.accounts.upvotes import AnyUser, annotate_upvotes
+from papertrend.coderepos.codeinfo import code_flags, code_query, filter_code
 from papertrend.papers.models import Paper
 from papertrend.papers.views import paginate, visible_papers
+from papertrend.trending.cards import annotate_gains
+from papertrend.trending.page import DEFAULT_WINDOW
 from papertrend.trending.periods import (
     Kind,
     Period,
@@ -46,9 +49,11 @@ _SHORTCUTS = frozenset({"today", "current"})
 def feed_papers(period: Period, user: AnyUser | None) -> QuerySet[Paper]:
     """Visible papers with ``period.start <= feed_day < period.end``, in feed order.
 
-    Each carries ``upvote_count`` and ``upvoted`` (see ``accounts.upvotes``).
+    Each carries ``upvote_count`` and ``upvoted`` (see ``accounts.upvotes``), and its
+    stars gained in the default trending window (``trending.cards``).
     """
     papers = visible_papers().filter(feed_day__gte=period.start, feed_day__lt=period.end)
+    papers = annotate_gains(papers, DEFAULT_WINDOW)
     return annotate_upvotes(papers, user).order_by(
         F("upvote_count").desc(), F("published").desc(nulls_last=True), F("id").asc()
     )
@@ -107,8 +112,10 @@ def shown_instead(period: Period, today: date) -> str:
         f"No papers are listed for {what} ({period_containing(period.kind, today).label}), "
         f"so this page shows the latest {unit} with papers: {period.label}."
     )
-    if period.kind == "date":
-        why += " arXiv announces no papers at weekends and on holidays."
+    # Only a reason that holds: the day shown may itself be a weekend (a site loaded
+    # from a file without years), and a weekday gap may be a holiday or an old load.
+    if period.kind == "date" and today.weekday() >= 5:
+        why += " arXiv announces no papers at weekends."
     return why
 
 
@@ -130,7 +137,8 @@ def feed(request: HttpRequest, kind: Kind, value: str) -> HttpResponse:
         period = period_containing(kind, latest or today)
         return redirect(f"{feed_url(period)}?{urlencode({'requested': value})}")
     period = period_or_404(kind, value)
-    page = paginate(request, feed_papers(period, request.user))
+    flags = code_flags(request.GET)  # ?has_code=1, ?official_code=1
+    page = paginate(request, filter_code(feed_papers(period, request.user), **flags))
     previous, following = neighbours(period, today)
     requested = request.GET.get("requested", "")
     return render(
@@ -147,5 +155,6 @@ def feed(request: HttpRequest, kind: Kind, value: str) -> HttpResponse:
             "next_url": feed_url(following) if following else "",
             "next_label": following.slug if following else "",
             "nav": f"feed-{kind}",
+            "page_query": code_query(flags),
         },
     )

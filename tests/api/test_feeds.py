@@ -204,7 +204,7 @@ def test_trending_feed_order_and_reason(client: Client, papers: list[Paper]) -> 
     parsed = fetch(client, "/feeds/trending/week.rss")
     assert keys(parsed) == ["2503.00002", "2503.00001"]
     assert shown(parsed.entries[0].summary_detail) == (
-        "Why it is trending: +12 stars in 7 days · 3 upvotes · 1 day old\n\n"
+        "Why it is trending: +12 stars this week · 1.7/day · 3 upvotes · 1 day old\n\n"
         "We study \u03b1-stable things."
     )
     # No scores for the day window yet: the fallback order, all visible papers.
@@ -240,7 +240,10 @@ def test_search_feed(client: Client, papers: list[Paper]) -> None:
     parsed = fetch(client, "/feeds/search.rss?q=sorting")
     assert keys(parsed) == ["2503.00001"]
     assert fetch(client, "/feeds/search.atom?q=secret").entries == []
-    assert fetch(client, "/feeds/search.rss").entries == []
+    bare = fetch(client, "/feeds/search.rss")
+    assert bare.entries == []
+    assert bare.feed.title == "papertrend: search (no query)"
+    assert bare.feed.link.endswith("/search")
     hostile = fetch(client, "/feeds/search.rss?q=%00%3Cx%3E%26")
     assert hostile.entries == []
 

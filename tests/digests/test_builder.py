@@ -111,7 +111,7 @@ def test_categories_and_trending_reasons(paper: MakePaper) -> None:
     build_due(NOW)
     assert items(sub) == [
         (lg.key, "new in stat.ML"),
-        (hot.key, "+420 stars in 24 h · 2 days old"),
+        (hot.key, "+420 stars today · 2 days old"),  # issue #10: the tabs' window words
     ]
     assert Digest.objects.get(subscriber=sub).status == Digest.PENDING
     assert set(SentPaper.objects.values_list("paper__key", flat=True)) == {lg.key, hot.key}

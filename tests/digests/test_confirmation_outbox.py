@@ -200,3 +200,13 @@ def test_the_worker_prunes_old_confirmation_rows_but_keeps_failed_ones(smtp) -> 
     assert sorted(left.values_list("status", flat=True)) == [Digest.FAILED, Digest.SENT]
     assert left.get(status=Digest.SENT).subscriber.email == "reader9@example.org"
     assert len(smtp.messages) == 4
+
+
+def test_a_dry_run_calls_a_confirmation_a_confirmation(smtp) -> None:
+    subscribe("brandnew@example.org")
+    lines: list[str] = []
+    DigestWorker("test-worker").run(dry_run=True, echo=lines.append)
+    (line,) = lines
+    assert line.startswith("would send confirmation email ")
+    assert "brandnew@example.org" in line and "digest" not in line.split(":")[0]
+    assert smtp.messages == []

@@ -266,3 +266,22 @@ SITE_QUERIES = [
     "generating pictures by removing noise",  # meaning only
     "xyzzyqwerty",  # nothing
 ]
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_an_arxiv_link_shows_that_paper_alone(
+    client: Client, corpus: dict[str, Paper], mode: str
+) -> None:
+    # The link's words (https, abs, arxiv) would match papers only by accident.
+    link = "https://arxiv.org/abs/2401.00003v1"
+    assert page_keys(client, q=link, mode=mode) == ["2401.00003"]
+    results = search_papers(link, mode=mode)
+    assert results.total == 1 and "keyword" not in results.summary
+
+
+def test_a_query_that_only_leaves_words_out_says_so(
+    client: Client, corpus: dict[str, Paper]
+) -> None:
+    html = client.get("/search", {"q": "NOT diffusion"}).content.decode()
+    assert "only leaves words out" in html
+    assert "only very common words" not in html

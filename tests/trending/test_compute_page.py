@@ -27,9 +27,11 @@ pytestmark = pytest.mark.django_db
 NOW = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
 CARD = re.compile(r'<article class="card.*?</article>', re.S)
 CARD_LINK = re.compile(r'class="card-title"><a href="/papers/([^"]+)"')
-# The formula of docs/trending.md, written out again.
+# The formula of docs/trending.md, written out again. (Issue #10: star velocity plus a
+# fading head start replaced the age decay points / (age + 2)^GRAVITY, and gains are
+# measured against the high-water mark instead of the window's first snapshot.)
 SPANS = {"day": timedelta(hours=24), "week": timedelta(days=7), "month": timedelta(days=30)}
-GRAVITY = {"day": 1.8, "week": 1.5, "month": 1.2}
+DAYS = {"day": 1.0, "week": 7.0, "month": 30.0}
 
 
 @dataclass
@@ -109,18 +111,18 @@ def expected_order(world: World, window: str) -> list[tuple[str, int, int, float
     for paper in Paper.objects.filter(hidden=False):
         stars = 0
         for link in PaperRepository.objects.filter(paper=paper):
-            inside = sorted(
-                x for x in world.histories.get(link.repository_id, []) if start <= x[0] <= NOW
-            )
+            history = world.histories.get(link.repository_id, [])
+            inside = sorted(x for x in history if start <= x[0] <= NOW)
             if inside:
-                stars += max(0, inside[-1][1] - inside[0][1])
+                record = max([s for at, s in history if at < start] + [inside[0][1]])
+                stars += max(0, max(s for _, s in inside) - record)
         votes = sum(1 for pk, at in world.upvotes if pk == paper.pk and start < at <= NOW)
         if paper.feed_day:
             appeared = datetime(*paper.feed_day.timetuple()[:3], tzinfo=UTC)
         else:
             appeared = paper.published or paper.created_at
         age = max(0.0, (NOW - appeared).total_seconds() / 3600)
-        score = (stars + 5 * votes) / (age + 2) ** GRAVITY[window]
+        score = (stars * 1.0 + votes * 5.0) / DAYS[window] + 10.0 * max(0.0, 1.0 - age / 72.0)
         rows.append(((-score, -stars, -votes, age, paper.pk), (paper.key, stars, votes, age)))
     return [facts for _, facts in sorted(rows)]
 
@@ -138,12 +140,12 @@ def test_page_order_matches_the_documented_formula(
     body = client.get(f"/?window={window}").content.decode()
     cards = CARD.findall(body)
     assert [CARD_LINK.search(c).group(1) for c in cards] == [k for k, *_ in expected]  # type: ignore[union-attr]
-    label = {"day": "24 h", "week": "7 days", "month": "30 days"}[window]
+    label = {"day": "today", "week": "this week", "month": "this month"}[window]
     assert len(world.no_visible_code) == 1
     for card, (key, stars, votes, _) in zip(cards, expected, strict=True):
         assert 'class="trend-reason"' in card
         assert ("<svg" in card) == (key not in world.no_visible_code)
-        assert (f" stars in {label}" in card or f" star in {label}" in card) == (stars > 0)
+        assert (f" stars {label}" in card or f" star {label}" in card) == (stars > 0)
         assert ("upvote" in card.split("trend-reason")[1]) == (votes > 0)
     assert f'href="?window={window}" aria-current="page"' in body
 

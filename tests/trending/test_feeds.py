@@ -12,7 +12,8 @@ from django.utils import timezone
 
 from papertrend.accounts.models import Upvote
 from papertrend.papers.models import Paper
-from papertrend.trending.periods import InvalidPeriod, parse_period
+from papertrend.trending.periods import InvalidPeriod, parse_period, period_containing
+from papertrend.trending.views import shown_instead
 
 pytestmark = pytest.mark.django_db
 
@@ -232,10 +233,10 @@ def test_today_says_which_day_is_shown_and_why(client: Client, march: None) -> N
     body = page.content.decode()
     (notice,) = re.findall(r'<p class="notice shown-instead" role="note">(.*?)</p>', body)
     today_label = f"{today:%A}, {today.day} {today:%B %Y}"
+    weekend = " arXiv announces no papers at weekends." if today.weekday() >= 5 else ""
     assert notice == (
         f"No papers are listed for today ({today_label}), so this page shows the latest day "
-        "with papers: Tuesday, 1 April 2025. arXiv announces no papers at weekends and on "
-        "holidays."
+        f"with papers: Tuesday, 1 April 2025.{weekend}"
     )
     assert keys_on(body) == ["2503.00010"]
     assert '<time datetime="2025-04-01">Tuesday, 1 April 2025</time>' in body
@@ -281,7 +282,7 @@ def test_previous_and_next_skip_empty_periods(client: Client, march: None) -> No
     url, seen = "/papers/date/2025-02-27", []
     while url:
         body = client.get(url).content.decode()
-        assert "No papers in this day" not in body, url
+        assert "No papers on this day" not in body, url
         seen.append(url.rsplit("/", 1)[1])
         url = links(url)[1]
     assert seen == [
@@ -293,3 +294,16 @@ def test_previous_and_next_skip_empty_periods(client: Client, march: None) -> No
         "2025-03-31",
         "2025-04-01",
     ]
+
+
+@pytest.mark.parametrize(
+    ("today", "weekend_reason"),
+    [(date(2026, 12, 5), True), (date(2026, 12, 6), True), (date(2026, 12, 7), False)],
+)
+def test_the_weekend_reason_is_given_only_at_weekends(today: date, weekend_reason: bool) -> None:
+    # A site loaded from a file without years can have a Saturday as its latest day:
+    # "no papers at weekends" beside it would contradict the page.
+    saturday = period_containing("date", date(2026, 3, 14))
+    why = shown_instead(saturday, today)
+    assert why.startswith("No papers are listed for today")
+    assert ("at weekends" in why) is weekend_reason

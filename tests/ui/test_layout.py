@@ -155,7 +155,12 @@ def _site() -> dict[str, str]:
         today,
         comments="12 pages, https://example.org/a/very/long/link/that/does/not/break/easily",
     )
-    _repository(with_code, "abhibambhaniya", LONG_REPO)
+    long_repo = _repository(with_code, "abhibambhaniya", LONG_REPO)
+    # Cards: stars beside the long name, and a key sentence that is one long token.
+    Repository.objects.filter(pk=long_repo.pk).update(stars=123_456)
+    Paper.objects.filter(pk=with_code.pk).update(
+        summary=f"Code: https://github.com/abhibambhaniya/{LONG_REPO}"
+    )
     charted = _paper("2503.00002", "Dense Retrieval at Scale with Diffusion", words, today)
     repo = _repository(charted, "org", "retrieval")
     for offset in range(30):

@@ -329,6 +329,7 @@ def _detect_json(path: Path, head: bytes) -> str:
         raise UnknownFormat(path, "invalid JSON: nested too deeply to read") from exc
     if isinstance(document, dict) and {"url", "status_code", "body"} <= document.keys():
         return records.ATOM
+    _refuse_star_history(path)
     raise UnknownFormat(
         path, "JSON that is neither Kaggle lines nor a recorded API response", auxiliary=True
     )
@@ -353,7 +354,23 @@ def _detect_text(path: Path, text: str) -> str:
         raise UnknownFormat(path, "arXiv listing file", auxiliary=True)
     if _looks_like_trending_page(lines):
         return records.TRENDING_PAGE
+    _refuse_star_history(path)
     raise UnknownFormat(path, "plain text that is not an .abs file or a trending page")
+
+
+def _refuse_star_history(path: Path) -> None:
+    """Raise an auxiliary :class:`UnknownFormat` that names the star import for star files.
+
+    Stargazers JSON and stars CSV hold no papers; in a folder they are passed over.
+    """
+    from papertrend.coderepos.starfiles import sniff  # here: coderepos.models imports papers
+
+    if sniff(path) is not None:
+        raise UnknownFormat(
+            path,
+            "a star history, not papers: load it with `papertrend stars import`",
+            auxiliary=True,
+        )
 
 
 def _looks_like_trending_page(lines: list[str]) -> bool:

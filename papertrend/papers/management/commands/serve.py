@@ -13,6 +13,7 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from papertrend.coderepos.starfiles import sniff, split_target
 from papertrend.env import env_int, env_list, site_url_from_bind
 from papertrend.papers.models import Paper
 
@@ -25,6 +26,38 @@ or, once online:
     .venv/bin/papertrend harvest --set cs"""
 
 
+def split_star_files(loads: list[Path]) -> tuple[list[Path], list[str]]:
+    """Split ``--load`` arguments into paper files for ``ingest`` and star files for
+    ``stars import`` (``OWNER/NAME=FILE``, a stargazers JSON or a stars CSV).
+
+    A folder goes to ``ingest`` (which passes over star files in it) and its
+    ``.json``/``.csv`` files that hold star histories also go to ``stars import``.
+    """
+    papers: list[Path] = []
+    stars: list[str] = []
+    for load in loads:
+        target, path = split_target(str(load))
+        if target is not None:
+            stars.append(str(load))
+        elif path.is_dir():
+            papers.append(path)
+            stars += [str(f) for f in sorted(path.rglob("*")) if _is_star_file(f, folder=True)]
+        elif _is_star_file(path):
+            stars.append(str(path))
+        else:
+            papers.append(path)
+    return papers, stars
+
+
+def _is_star_file(path: Path, folder: bool = False) -> bool:
+    if folder and (path.suffix.lower() not in (".json", ".csv") or not path.is_file()):
+        return False
+    try:
+        return path.is_file() and sniff(path) is not None
+    except OSError:
+        return False  # ingest reports the unreadable file
+
+
 class Command(BaseCommand):
     help = "Prepare the database (migrate, load, first fetch) and serve the site with gunicorn."
 
@@ -34,7 +67,8 @@ class Command(BaseCommand):
             action="append",
             type=Path,
             default=[],
-            help="ingest this file or folder first (repeatable; also $PAPERTREND_LOAD)",
+            help="ingest this file or folder first (repeatable; also $PAPERTREND_LOAD); star "
+            "histories (stargazers JSON as OWNER/NAME=FILE, stars CSV) go to `stars import`",
         )
         parser.add_argument(
             "--bind",
@@ -72,18 +106,30 @@ class Command(BaseCommand):
         os.environ["PAPERTREND_BIND"] = options["bind"]
         call_command("migrate", interactive=False, verbosity=0)
         loads = list(options["load"]) + [Path(p) for p in env_list("PAPERTREND_LOAD", [])]
+        paper_loads, star_loads = split_star_files(loads)
         if loads:
             self.stdout.write(f"Loading {', '.join(map(str, loads))} ...")
+        if paper_loads:
             # Skipped records are listed in the report the summary names; the site
             # still starts with everything that loaded.
             call_command(
                 "ingest",
-                *map(str, loads),
+                *map(str, paper_loads),
                 "--allow-skipped",
                 stdout=self.stdout,
                 stderr=self.stderr,
             )
-        elif not Paper.objects.exists() and not options["no_fetch"]:
+        if star_loads:
+            # After the papers: a repository their text links keeps the case written there.
+            call_command(
+                "stars",
+                "import",
+                *star_loads,
+                "--allow-skipped",
+                stdout=self.stdout,
+                stderr=self.stderr,
+            )
+        if not loads and not Paper.objects.exists() and not options["no_fetch"]:
             self._first_fetch()
         # Rank what is there now, so the first page is the trending page; the
         # `trending compute` job keeps it fresh afterwards.

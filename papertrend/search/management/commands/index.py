@@ -29,6 +29,7 @@ from papertrend.search.embedding_job import (
     prune_other_models,
 )
 from papertrend.search.models import IndexQueue
+from papertrend.search.summaries import pending_summaries, summarize_pending
 from papertrend.search.vector_sync import VectorIndexBusy, index_folder, sync_vectors
 from papertrend.search.vectors import VectorIndexError, read_manifest
 
@@ -82,6 +83,11 @@ class Command(BaseCommand):
                 stats = indexing.rebuild()
         except backend.SearchIndexError as exc:
             raise CommandError(str(exc)) from exc
+        except KeyboardInterrupt:
+            # Ctrl-C before the signal handlers are set (e.g. while the model's libraries
+            # import): one line for the log, not a traceback; what was committed stays.
+            self.stderr.write(f"index {action} interrupted; run it again to resume")
+            raise SystemExit(130) from None
         self._report_keyword(stats)
 
     def _report_keyword(self, stats: indexing.SyncStats) -> None:
@@ -101,14 +107,16 @@ class Command(BaseCommand):
         pending = pending_papers(model.identity).count()
         limit = options["limit"]
         total = pending if limit is None else min(pending, max(0, limit))
-        if total == 0:
+        # Card summaries need the same model (search.summaries).
+        summaries = pending_summaries().count()
+        if total == 0 and summaries == 0:
             # Nothing to embed: don't spend seconds loading the model (cron runs this often).
             pruned = prune_other_models(model.identity)
             self.stdout.write(
                 f"embedded: 0 new or changed, nothing pending under {model.identity}; "
                 f"{pruned} vectors of other models removed"
             )
-        elif not self._embed(model.name, total, options):
+        elif not self._embed(model.name, total, summaries, options):
             return
         try:
             synced = sync_vectors(model)
@@ -120,8 +128,9 @@ class Command(BaseCommand):
             f"+{synced.added} -{synced.removed} in {synced.seconds:.1f} s"
         )
 
-    def _embed(self, name: str, total: int, options: dict[str, Any]) -> bool:
-        """Embed up to ``total`` pending papers; False when stopped before the end."""
+    def _embed(self, name: str, total: int, summaries: int, options: dict[str, Any]) -> bool:
+        """Embed up to ``total`` pending papers, then choose the ``summaries`` pending
+        card summaries; False when stopped before the end."""
         try:
             embedder = get_embedder(name)
         except EmbeddingModelError as exc:
@@ -159,6 +168,22 @@ class Command(BaseCommand):
         if stats.stopped:
             self.stdout.write("stopped on request; run `papertrend index build` again to resume")
             return False
+        if summaries:
+            self.stdout.write(f"choosing the key sentence of {summaries} abstracts ...")
+            with stop_on_signals(request_stop):
+                chosen = summarize_pending(
+                    embedder,
+                    batch_size=max(1, options["batch_size"] or 64),
+                    limit=options["limit"],
+                    should_stop=lambda: stop["requested"],
+                )
+            self.stdout.write(
+                f"summaries: {chosen.papers} chosen from {chosen.sentences} sentences "
+                f"in {chosen.seconds:.1f} s"
+            )
+            if chosen.stopped:
+                self.stdout.write("stopped on request; run `papertrend index build` again")
+                return False
         return True
 
     def _progress_logger(self, total: int, interval_s: float) -> Any:
