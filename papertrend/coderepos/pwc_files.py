@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -195,11 +196,18 @@ def _evaluation_rows(task: dict[str, Any], locator: str) -> Iterator[PwcRow]:
         tasks.extend(t for t in current.get("subtasks") or [] if isinstance(t, dict))
 
 
+# Negated forms seen in the real evaluation tables ("Non Official", "Unofficial",
+# "not official"); checked before the bare word, which they contain.
+_NOT_OFFICIAL = re.compile(r"\b(?:un|non|not)[\s-]*official", re.IGNORECASE)
+_COMMUNITY = re.compile(r"replicat|re-?implement", re.IGNORECASE)
+
+
 def _official_from_title(title: str) -> bool | None:
-    """Evaluation tables label code links "Official" or "Replicated" (a re-implementation)."""
-    lowered = title.lower()
-    if "official" in lowered and "unofficial" not in lowered:
-        return True
-    if "replicat" in lowered or "unofficial" in lowered or "reimplement" in lowered:
+    """A code link's title in the evaluation tables as a flag: "Official", "Official
+    Implementation", "Detectron (Official Version)" -> True; "Replicated", "Unofficial",
+    "Non Official", a re-implementation -> False; anything else -> None (unknown)."""
+    if _NOT_OFFICIAL.search(title) or _COMMUNITY.search(title):
         return False
+    if re.search(r"official", title, re.IGNORECASE):
+        return True
     return None

@@ -18,6 +18,7 @@ would leave a ``$`` unpaired, so such a span is joined with the next one.
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -121,11 +122,25 @@ def _extended(spans: Sequence[Span], index: int) -> Span:
     return start, end
 
 
-def central_span(spans: Sequence[Span], vectors: Any) -> Span:
+_URL = re.compile(r"(?:https?://|www\.)\S+|\S+\.(?:com|org|io|net)/\S*", re.IGNORECASE)
+POINTER_WORDS = 12  # a sentence with a URL and fewer other words points, it doesn't say
+
+
+def is_pointer(sentence: str) -> bool:
+    """True for a sentence that only points somewhere ("Code: https://github.com/a/b.",
+    "Our code is at https://..."): it names no finding, so it never is the key sentence."""
+    if not _URL.search(sentence):
+        return False
+    return len(_URL.sub(" ", sentence).split()) < POINTER_WORDS
+
+
+def central_span(spans: Sequence[Span], vectors: Any, text: str | None = None) -> Span:
     """The span of the most central sentence (extended when short).
 
     ``vectors`` are the sentences' unit vectors, shape ``(len(spans), dim)``; the
     winner has the highest dot product with their mean (ties: the earlier sentence).
+    With ``text`` (the abstract the spans index), sentences that only point to a URL
+    (:func:`is_pointer`) are passed over unless every sentence does.
 
     Raises:
         ValueError: no spans, or not one vector per span.
@@ -134,6 +149,10 @@ def central_span(spans: Sequence[Span], vectors: Any) -> Span:
     if not spans or array.shape[0] != len(spans):
         raise ValueError(f"{len(spans)} sentences but {array.shape[0]} vectors")
     scores = array @ array.mean(axis=0)
+    if text is not None:
+        pointers = np.array([is_pointer(text[a:b]) for a, b in spans])
+        if not pointers.all():
+            scores = np.where(pointers, -np.inf, scores)
     return _extended(spans, int(np.argmax(scores)))
 
 

@@ -7,7 +7,7 @@ costs a fixed number of queries whatever its length.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import PurePosixPath
 from typing import Any
 from urllib.parse import urlencode
@@ -29,13 +29,14 @@ from django.views.decorators.http import require_safe
 
 from papertrend.accounts.upvotes import annotate_upvotes, attach_upvotes
 from papertrend.coderepos.codeinfo import (
+    card_repositories,
     code_flags,
     code_query,
     filter_code,
     linked_repositories,
     visible_links,
 )
-from papertrend.coderepos.models import PaperRepository, Repository, StarSnapshot
+from papertrend.coderepos.models import PaperRepository, StarSnapshot
 from papertrend.papers import identifiers
 from papertrend.papers.models import Paper
 from papertrend.papers.services import find_paper
@@ -52,10 +53,14 @@ from papertrend.trending.page import (
     star_charts,
 )
 
+# Older than this, the trending page says when its ranking was computed.
+STALE_RANKING = timedelta(days=1)
+
 
 def visible_repositories() -> Prefetch:
-    """Prefetch a paper's ``repositories`` without those a moderator hid."""
-    return Prefetch("repositories", queryset=Repository.objects.filter(hidden=False))
+    """Prefetch a paper's ``repositories`` without those a moderator hid, with their
+    link's official flag and framework (``codeinfo.card_repositories``)."""
+    return Prefetch("repositories", queryset=card_repositories())
 
 
 def visible_papers() -> QuerySet[Paper]:
@@ -167,6 +172,7 @@ def trending(request: HttpRequest) -> HttpResponse:
         "window": window,
         "windows": WINDOW_CHOICES,
         "page_query": f"window={window}&{code_query(flags)}",
+        "code_flags": flags,
         # Without star data nothing trends by stars: the page says so (and staff, what to run).
         "no_star_data": not has_star_data(),
     }
@@ -182,12 +188,23 @@ def trending(request: HttpRequest) -> HttpResponse:
         scores = filter_code(scores, via="paper_id", **flags)
         count = scores.count()
     page = paginate(request, scores, count=count)
-    papers = card_papers(page.object_list, timezone.now())
+    now = timezone.now()
+    papers = card_papers(page.object_list, now)
     attach_upvotes(papers, request.user)
+    # Scores computed long ago (a stopped job, `trending compute --now` for an old
+    # date) must not read as today's: say when the ranking is from.
+    ranked_at = page.object_list[0].computed_at if page.object_list else None
+    stale = ranked_at is not None and now - ranked_at > STALE_RANKING
     return render(
         request,
         "papers/list.html",
-        {**context, "page": page, "papers": papers, "site_is_empty": False},
+        {
+            **context,
+            "page": page,
+            "papers": papers,
+            "site_is_empty": False,
+            "ranked_at": ranked_at if stale else None,
+        },
     )
 
 
@@ -195,7 +212,12 @@ def trending(request: HttpRequest) -> HttpResponse:
 def new(request: HttpRequest) -> HttpResponse:
     """``/new``: the newest papers (see :func:`new_papers`), paginated by ``?page=``."""
     flags = code_flags(request.GET)  # ?has_code=1, ?official_code=1
-    context = {"heading": "New papers", "nav": "new", "page_query": code_query(flags)}
+    context = {
+        "heading": "New papers",
+        "nav": "new",
+        "page_query": code_query(flags),
+        "code_flags": flags,
+    }
     return _list_page(request, filter_code(new_papers(), **flags), context)
 
 

@@ -64,7 +64,7 @@ def choose_summaries(embedder: Embedder, abstracts: list[str]) -> tuple[list[str
         chosen: Span | None = found[0] if found else None
         if model:
             assert vectors is not None
-            chosen = central_span(found, vectors[row : row + len(found)])
+            chosen = central_span(found, vectors[row : row + len(found)], text)
             row += len(found)
         summaries.append(text[chosen[0] : chosen[1]] if chosen else "")
     return summaries, len(sentences)

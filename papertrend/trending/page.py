@@ -13,6 +13,7 @@ from datetime import date, datetime, timedelta
 
 from django.db.models import Prefetch, QuerySet
 
+from papertrend.coderepos import codeinfo
 from papertrend.coderepos.models import Repository, StarSnapshot
 from papertrend.papers.models import Paper
 from papertrend.trending.cards import GAIN_LABELS
@@ -40,9 +41,7 @@ def ranked_scores(window: str) -> QuerySet[TrendingScore]:
     return (
         TrendingScore.objects.filter(window=window, paper__hidden=False)
         .select_related("paper")
-        .prefetch_related(
-            Prefetch("paper__repositories", queryset=Repository.objects.filter(hidden=False))
-        )
+        .prefetch_related(Prefetch("paper__repositories", queryset=codeinfo.card_repositories()))
         .order_by("-score", "-stars_gained", "-upvotes", "age_hours", "paper_id")
     )
 
@@ -102,11 +101,14 @@ def card_papers(rows: Iterable[TrendingScore], now: datetime) -> list[Paper]:
     and ``window_gain``/``gain_label`` (see ``trending.cards``).
 
     ``star_points`` sums :func:`daily_new_stars` over the paper's visible
-    repositories ([] without any); it costs one query for the whole page.
+    repositories ([] without any); it costs one query for the whole page. The chart
+    ends when the scores were computed (``computed_at``, else ``now``), so it shows
+    the same days the reason line counts, also for a ranking computed ``--now`` earlier.
     """
     rows = list(rows)
+    as_of = min(now, max(row.computed_at for row in rows)) if rows else now
     repository_ids = sorted({r.pk for row in rows for r in visible(row.paper.repositories.all())})
-    per_repo = daily_new_stars(repository_ids, now) if repository_ids else {}
+    per_repo = daily_new_stars(repository_ids, as_of) if repository_ids else {}
     papers = []
     for row in rows:
         paper = row.paper

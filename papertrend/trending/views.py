@@ -156,5 +156,6 @@ def feed(request: HttpRequest, kind: Kind, value: str) -> HttpResponse:
             "next_label": following.slug if following else "",
             "nav": f"feed-{kind}",
             "page_query": code_query(flags),
+            "code_flags": flags,
         },
     )

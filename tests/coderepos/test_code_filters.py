@@ -102,8 +102,15 @@ def test_api_paper_repositories_carry_official_framework_and_source(client: Clie
     ],
 )
 def test_listings_and_feeds_filter_by_code(client: Client, papers, query, expected):
+    notes = {
+        "has_code": "Only papers with code are shown.",
+        "official_code": "Only papers with their authors' own code are shown.",
+    }
     for url in ("/new", f"/papers/date/{DAY}"):
-        assert shown(client.get(url, query).content.decode()) == expected, url
+        body = client.get(url, query).content.decode()
+        assert shown(body) == expected, url
+        for flag, note in notes.items():  # a filtered listing says so
+            assert (note in body) is (flag in query), (url, flag)
     for url in ("/feeds/new.rss", f"/feeds/date/{DAY}.atom", "/feeds/category/cs.IR.rss"):
         entries = feedparser.parse(client.get(url, query).content).entries
         assert sorted(e.title for e in entries) == sorted(expected), url

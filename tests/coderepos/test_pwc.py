@@ -15,6 +15,7 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
+from papertrend.coderepos import pwc_files
 from papertrend.coderepos.models import PaperRepository
 from papertrend.coderepos.pwc import import_files
 from papertrend.papers.ingest import ingest_records
@@ -269,3 +270,24 @@ def test_no_fuzzy_leaves_a_near_title_unmatched(tmp_path, capsys):
     assert links_of(paper) == set()
     call_command("pwc", "import", str(path), "--report", report)
     assert links_of(paper) == {("github.com/r/l", "pwc", True, "pytorch")}
+
+
+@pytest.mark.parametrize(
+    ("title", "flag"),
+    [
+        ("Official", True),
+        ("Official Implementation", True),
+        ("Detectron (Official Version)", True),
+        ("Non Official", False),
+        ("Unofficial", False),
+        ("not official", False),
+        ("Non-official PyTorch port", False),
+        ("Replicated", False),
+        ("Reimplementation", False),
+        ("NOT FOUND", None),
+        ("", None),
+    ],
+)
+def test_code_link_titles_of_the_evaluation_tables(title: str, flag: bool | None) -> None:
+    # The real tables hold 4 "Non Official" links: they are community code.
+    assert pwc_files._official_from_title(title) is flag

@@ -310,6 +310,10 @@ def test_keploy_paper_trends_in_the_week_of_its_burst(keploy_file: Path, client:
     assert scores[SMALL_TOOL_PAPER].stars_gained == 40
     assert scores[KEPLOY_PAPER].score > scores[SMALL_TOOL_PAPER].score
     assert page_order(client) == [KEPLOY_PAPER, SMALL_TOOL_PAPER]
+    # A ranking for an old date says so, and its sparkline ends then too (not today).
+    html = client.get("/?window=week").content.decode()
+    assert "This ranking was computed for" in html and "3 October 2024, 00:00 UTC" in html
+    assert "at most 397 a day" in html
 
     # A quiet week before it: the small tool's 250 new stars lead.
     scores = week_scores("2024-09-25T00:00:00Z")
@@ -341,7 +345,7 @@ def test_trending_page_says_when_no_repository_has_star_data(client: Client) -> 
     staff = get_user_model().objects.create_user("op", is_staff=True)
     client.force_login(staff)
     html = client.get("/").content.decode()
-    assert "<code>papertrend stars import FILE</code>" in html
+    assert "<code>papertrend stars import OWNER/NAME=FILE</code>" in html
     assert "<code>papertrend trending compute</code>" in html
 
     stars_import(str(CSV))

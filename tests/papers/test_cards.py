@@ -216,3 +216,30 @@ def test_new_and_daily_pages_keep_a_fixed_number_of_queries(
     with django_assert_max_num_queries(5):
         body = client.get(f"/papers/date/{day:%Y-%m-%d}").content.decode()
     assert len(CARD.findall(body)) == 30
+
+
+def test_cards_say_which_code_is_official_and_its_framework(client: Client, paper: Paper) -> None:
+    PaperRepository.objects.filter(paper=paper).update(is_official=True, framework="pytorch")
+    fork = Repository.objects.create(
+        host="github.com", owner="someone", name="sparse-attn-jax", key="github.com/someone/x"
+    )
+    PaperRepository.objects.create(
+        paper=paper, repository=fork, found_in=PaperRepository.PWC, is_official=False
+    )
+    # The same repository linked to another paper as community code keeps this card's flag.
+    other = Paper.objects.create(key="2501.00043", arxiv_id="2501.00043", title_key="o", title="O")
+    PaperRepository.objects.create(
+        paper=other,
+        repository=Repository.objects.get(name="sparse-attn"),
+        found_in=PaperRepository.PWC,
+        is_official=False,
+    )
+    for page, url in _pages(paper).items():
+        card = _card(client.get(url).content.decode(), paper.key)
+        chips = re.findall(r"<li>(.*?)</li>", card)
+        official = next(c for c in chips if "Org/sparse-attn<" in c)
+        community = next(c for c in chips if "sparse-attn-jax" in c)
+        assert ">official</span>" in official and ">community<" not in official, page
+        assert '<span class="repo-framework">PyTorch</span>' in official, page
+        assert ">community</span>" in community and ">official<" not in community, page
+        assert card.count("Org/sparse-attn<") == 1, page  # one chip per repository

@@ -16,6 +16,7 @@ from papertrend.papers.summary import (
     card_summary,
     central_span,
     first_sentence,
+    is_pointer,
     sentence_spans,
 )
 
@@ -113,3 +114,23 @@ def test_real_abstracts_split_into_whole_sentences(shared_data: Path) -> None:
         assert abstract[previous_end:].strip() == ""
         total += len(spans)
     assert 900 < total < 1200  # about five sentences an abstract
+
+
+def test_a_sentence_that_only_points_to_code_is_never_the_key_sentence() -> None:
+    text = (
+        "We train a small model that tracks the stars of code repositories over many years. "
+        "Code: https://github.com/example-lab/small-tool. "
+        "It ranks papers by how fast their code gains stars, whatever their age may be."
+    )
+    spans = sentence_spans(text)
+    assert is_pointer(text[spans[1][0] : spans[1][1]])
+    assert not is_pointer(text[spans[0][0] : spans[0][1]])
+    # The pointer is nearest the mean, yet the next best sentence is chosen.
+    vectors = np.array([[1.0, 0.0, 0.0], [0.7, 0.7, 0.0], [0.0, 1.0, 0.0]], dtype=np.float32)
+    assert central_span(spans, vectors)[0] == spans[1][0]  # without the text: the URL
+    start, _ = central_span(spans, vectors, text)
+    assert start in (spans[0][0], spans[2][0])
+    # An abstract that is nothing but pointers still gets one.
+    only = "Code: https://github.com/a/b. Data: https://example.org/data."
+    only_spans = sentence_spans(only)
+    assert central_span(only_spans, np.eye(len(only_spans), dtype=np.float32), only)
