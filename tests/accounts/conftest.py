@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import uuid
+from collections.abc import Iterator
 from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
@@ -11,6 +12,7 @@ from django.contrib.auth.models import User
 from django.test import Client
 
 from papertrend.papers.models import Paper
+from tests.replay_server import ReplayServer
 
 PASSWORD = "correct horse battery staple 42"
 _numbers = itertools.count(1)
@@ -92,3 +94,13 @@ def strict_client() -> Client:
 def signed_in(strict_client: Client, user: User) -> Client:
     strict_client.force_login(user)
     return strict_client
+
+
+@pytest.fixture
+def server(settings) -> Iterator[ReplayServer]:
+    """A replayed arXiv API on 127.0.0.1 that ``/submit`` fetches from, at full speed."""
+    with ReplayServer() as replay:
+        settings.ARXIV_API_URL = replay.url("/api/query")
+        settings.ARXIV_REQUEST_INTERVAL = 0
+        settings.ARXIV_MAX_RETRIES = 0
+        yield replay

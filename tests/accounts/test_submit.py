@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 
@@ -56,15 +55,6 @@ def id_params(arxiv_id: str) -> dict[str, str]:
 
 def atom(body: str, status: int = 200) -> Reply:
     return Reply(status, {"Content-Type": "application/atom+xml"}, body.encode())
-
-
-@pytest.fixture
-def server(settings) -> Iterator[ReplayServer]:
-    with ReplayServer() as replay:
-        settings.ARXIV_API_URL = replay.url("/api/query")
-        settings.ARXIV_REQUEST_INTERVAL = 0
-        settings.ARXIV_MAX_RETRIES = 0
-        yield replay
 
 
 def submit(client: Client, raw: str):

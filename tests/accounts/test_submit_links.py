@@ -7,7 +7,6 @@ the form names, and stored.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
@@ -46,15 +45,6 @@ FEED = """<?xml version="1.0" encoding="UTF-8"?>
   </entry>
 </feed>
 """
-
-
-@pytest.fixture
-def server(settings) -> Iterator[ReplayServer]:
-    with ReplayServer() as replay:
-        settings.ARXIV_API_URL = replay.url("/api/query")
-        settings.ARXIV_REQUEST_INTERVAL = 0
-        settings.ARXIV_MAX_RETRIES = 0
-        yield replay
 
 
 @pytest.mark.parametrize(("raw", "expected"), LINK_FORMS)

@@ -9,14 +9,12 @@ re-subscribe an address that has unsubscribed since.
 from __future__ import annotations
 
 import re
-import uuid
-from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
 from django.test import Client
 from django.utils import timezone
-from smtp_server import Received, SMTPTestServer
+from smtp_server import Received
 
 from papertrend.digests import tokens
 from papertrend.digests.delivery import DigestWorker
@@ -25,22 +23,9 @@ from papertrend.digests.models import Digest, Subscriber
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def smtp(settings) -> Iterator[SMTPTestServer]:
-    with SMTPTestServer() as server:
-        settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-        settings.EMAIL_HOST, settings.EMAIL_PORT = server.host, server.port
-        settings.EMAIL_TIMEOUT = 5
-        settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
-        settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
-        settings.CACHES = {
-            "default": {
-                "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
-                "LOCATION": f"test-{uuid.uuid4()}",
-            }
-        }
-        settings.SITE_URL = "https://papers.example.org"
-        yield server
+@pytest.fixture(autouse=True)
+def _site_url(settings) -> None:
+    settings.SITE_URL = "https://papers.example.org"
 
 
 def subscribe(email: str):

@@ -9,7 +9,6 @@ import subprocess
 import sys
 import threading
 from collections import Counter
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -72,18 +71,6 @@ def worker(clock: Clock, name: str = "w1", batch: int = 50) -> DigestWorker:
 def assert_each_once(smtp: SMTPTestServer, emails: list[str]) -> None:
     assert sorted(smtp.recipients()) == sorted(emails)
     assert Counter(smtp.recipients()).most_common(1)[0][1] == 1
-
-
-@pytest.fixture
-def smtp(settings) -> Iterator[SMTPTestServer]:
-    with SMTPTestServer() as server:
-        settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-        settings.EMAIL_HOST = server.host
-        settings.EMAIL_PORT = server.port
-        settings.EMAIL_TIMEOUT = 5
-        settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
-        settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
-        yield server
 
 
 @pytest.mark.django_db

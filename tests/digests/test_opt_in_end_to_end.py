@@ -3,32 +3,18 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from datetime import timedelta
 from email import message_from_bytes, policy
 
 import pytest
 from django.test import Client
 from django.utils import timezone
-from smtp_server import SMTPTestServer
 
 from papertrend.digests.builder import build_due
 from papertrend.digests.delivery import DigestWorker
 from papertrend.digests.models import Subscriber
 from papertrend.papers.models import Paper
 from papertrend.trending.score import compute_scores
-
-
-@pytest.fixture
-def smtp(settings) -> Iterator[SMTPTestServer]:
-    with SMTPTestServer() as server:
-        settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-        settings.EMAIL_HOST, settings.EMAIL_PORT = server.host, server.port
-        settings.EMAIL_TIMEOUT = 5
-        settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
-        settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
-        settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
-        yield server
 
 
 def _csrf_post(client: Client, url: str, data: dict[str, str]):
