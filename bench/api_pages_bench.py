@@ -14,13 +14,12 @@ figures go in docs/benchmarks.md.
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
-import tempfile
 import time
 from datetime import UTC, date, datetime
 from datetime import time as time_of_day_t
-from pathlib import Path
+
+from _setup import django_in_fresh_folder
 
 URLS = [
     "/api/daily_papers?month=2025-03&limit=100&p=0",
@@ -93,22 +92,12 @@ def main() -> None:
     parser.add_argument("--match", default="", help="only the URLs containing this text")
     parser.add_argument("--database-url")
     args = parser.parse_args()
-    work = Path(tempfile.mkdtemp(prefix="api-pages-bench-"))
-    os.environ["PAPERTREND_DATA_DIR"] = str(work)
-    os.environ["PAPERTREND_API_RATE"] = "1000000/h"
-    if args.database_url:
-        os.environ["DATABASE_URL"] = args.database_url
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "papertrend.settings")
+    django_in_fresh_folder("api-pages-bench-", args.database_url, PAPERTREND_API_RATE="1000000/h")
     import logging
 
-    import django
-
-    django.setup()
     logging.getLogger("django.request").setLevel(logging.ERROR)  # the 400s are expected
-    from django.core.management import call_command
     from django.test import Client
 
-    call_command("migrate", interactive=False, verbosity=0)
     t = time.perf_counter()
     load(args.papers, args.months)
     print(

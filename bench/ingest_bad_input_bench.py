@@ -15,11 +15,11 @@ folder, or ``--database-url postgres://...`` (emptied first).
 from __future__ import annotations
 
 import argparse
-import os
 import sys
-import tempfile
 import time
 from pathlib import Path
+
+from _setup import django_in_fresh_folder
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # for tests.papers.bad_kaggle
@@ -50,14 +50,7 @@ def main() -> None:
     parser.add_argument("--batch-size", type=int, default=500)
     parser.add_argument("--database-url", default="")
     args = parser.parse_args()
-    work = Path(tempfile.mkdtemp(prefix="papertrend-bench-"))
-    os.environ["PAPERTREND_DATA_DIR"] = str(work)
-    if args.database_url:
-        os.environ["DATABASE_URL"] = args.database_url
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "papertrend.settings")
-    import django
-
-    django.setup()
+    work = django_in_fresh_folder("papertrend-bench-", args.database_url)
     from django.core.management import call_command
     from django.db import connection
 
@@ -66,7 +59,6 @@ def main() -> None:
     from papertrend.papers.models import Paper
     from papertrend.papers.records import PaperRecord
 
-    call_command("migrate", interactive=False, verbosity=0)
     print(f"database: {connection.vendor}; {args.records} records, batch {args.batch_size}")
     runs = (("all good (baseline)", 0), (f"1 in {args.bad_every} bad", args.bad_every))
     for label, bad_every in runs:

@@ -19,11 +19,11 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
-import tempfile
 import time
 from pathlib import Path
+
+from _setup import django_in_fresh_folder
 
 ROOT = Path(__file__).resolve().parent.parent
 SOURCE = ROOT.parent / "shared" / "data" / "arxiv" / "kaggle-snapshot-head.jsonl"
@@ -62,21 +62,13 @@ def main() -> None:
     args = parser.parse_args()
     if not SOURCE.exists():
         sys.exit(f"skipped: {SOURCE} is absent (the benchmark needs ../shared/data)")
-    work = Path(tempfile.mkdtemp(prefix="papertrend-bench-"))
-    os.environ["PAPERTREND_DATA_DIR"] = str(work)
-    if args.database_url:
-        os.environ["DATABASE_URL"] = args.database_url
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "papertrend.settings")
-    import django
-
-    django.setup()
+    work = django_in_fresh_folder("papertrend-bench-", args.database_url)
     from django.core.management import call_command
     from django.db import connection
 
     if args.database_url:
         # A fresh schema each run so counts are comparable.
         call_command("flush", interactive=False, verbosity=0)
-    call_command("migrate", interactive=False, verbosity=0)
     from papertrend.papers.formats import kaggle
     from papertrend.papers.ingest import ingest_records
     from papertrend.papers.models import Paper

@@ -15,12 +15,11 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import random
-import tempfile
 import time
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
+
+from _setup import django_in_fresh_folder
 
 # Cards show authors, a category and a sentence of the abstract: give every paper an
 # abstract of arXiv's usual length (with TeX and abbreviations) and six authors.
@@ -67,21 +66,12 @@ def main() -> None:
         "the abstract for its first sentence while rendering)",
     )
     args = parser.parse_args()
-    work = Path(tempfile.mkdtemp(prefix="trending-bench-"))
-    os.environ["PAPERTREND_DATA_DIR"] = str(work)
-    if args.database_url:
-        os.environ["DATABASE_URL"] = args.database_url
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "papertrend.settings")
-    import django
-
-    django.setup()
-    from django.core.management import call_command
+    work = django_in_fresh_folder("trending-bench-", args.database_url)
     from django.db import connection, transaction
 
     from papertrend.trending.page import ranked_scores
     from papertrend.trending.score import compute_scores
 
-    call_command("migrate", interactive=False, verbosity=0)
     now = datetime(2025, 3, 1, tzinfo=UTC)
     rng = random.Random(1)
     t = time.perf_counter()
@@ -119,7 +109,7 @@ def main() -> None:
         repos = [r[0] for r in cur.fetchall()]
         cur.executemany(
             "INSERT INTO coderepos_paperrepository (paper_id, repository_id, found_in,"
-            " created_at) VALUES (%s, %s, 'abstract', %s)",
+            " is_official, framework, created_at) VALUES (%s, %s, 'abstract', TRUE, '', %s)",
             [(p, r, now) for p, r in zip(papers, repos, strict=True)],
         )
         rows = []
